@@ -1,0 +1,87 @@
+#pragma once
+
+#include <condition_variable>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <type_traits>
+#include <utility>
+
+#include "runloop/error.hpp"
+
+namespace runloop::detail {
+
+template <class F>
+using SendResult = std::remove_cvref_t<std::invoke_result_t<std::decay_t<F>&>>;
+
+// The rendezvous of Sender::send_and_wait: one thread waits, the loop thread fills it.
+template <class R>
+class Completion {
+ public:
+  using Stored = std::conditional_t<std::is_void_v<R>, bool, R>;
+
+  template <class F>
+  void run(F& fn) {
+    try {
+      if constexpr (std::is_void_v<R>) {
+        std::invoke(fn);
+        finish(true, nullptr);
+      } else {
+        finish(std::invoke(fn), nullptr);
+      }
+    } catch (...) {
+      finish(std::nullopt, std::current_exception());
+    }
+  }
+
+  void abandon() { finish(std::nullopt, nullptr); }
+
+  R wait() {
+    std::unique_lock lock(mutex_);
+    cv_.wait(lock, [&] { return done_; });
+    if (error_) std::rethrow_exception(error_);
+    if (!value_) throw RunLoopError(Error::NotInitialized);
+    if constexpr (!std::is_void_v<R>) return std::move(*value_);
+  }
+
+ private:
+  void finish(std::optional<Stored> value, std::exception_ptr error) {
+    std::lock_guard lock(mutex_);
+    if (done_) return;
+    value_ = std::move(value);
+    error_ = std::move(error);
+    done_ = true;
+    cv_.notify_one();
+  }
+
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::optional<Stored> value_;
+  std::exception_ptr error_;
+};
+
+template <class R>
+class CompletionGuard {
+ public:
+  explicit CompletionGuard(std::shared_ptr<Completion<R>> completion)
+      : completion_(std::move(completion)) {}
+  CompletionGuard(CompletionGuard&&) noexcept = default;
+  CompletionGuard& operator=(CompletionGuard&&) noexcept = default;
+  ~CompletionGuard() {
+    if (completion_) completion_->abandon();
+  }
+
+  template <class F>
+  void run(F& fn) {
+    auto completion = std::move(completion_);
+    completion->run(fn);
+  }
+
+ private:
+  std::shared_ptr<Completion<R>> completion_;
+};
+
+}  // namespace runloop::detail

@@ -1,0 +1,48 @@
+#include "runloop/handle.hpp"
+
+#include "core/lifecycle.hpp"
+#include "runloop/run_loop.hpp"
+
+namespace runloop {
+
+Handle& Handle::operator=(Handle&& other) noexcept {
+  if (this != &other) {
+    cancel();
+    token_ = other.token_;
+    other.token_ = {};
+  }
+  return *this;
+}
+
+void Handle::cancel() noexcept {
+  const detail::TimerToken token = token_;
+  if (token.epoch == 0) return;
+  token_ = {};
+  if (detail::LoopCore* core = detail::current_core(token.epoch)) {
+    core->cancel(token);
+    return;
+  }
+  // Off the loop thread: the heap is not ours to touch, so the loop thread cancels.
+  detail::Mailbox* mailbox = detail::acquire_mailbox(token.epoch);
+  if (mailbox == nullptr) return;  // that loop is gone, and its timers with it
+  try {
+    detail::Callback cancel_on_loop = [token] {
+      if (detail::LoopCore* core = detail::current_core(token.epoch)) core->cancel(token);
+    };
+    mailbox->post(cancel_on_loop);
+  } catch (...) {
+    // Out of memory while queueing: the timer fires, which is the lesser harm.
+  }
+  mailbox->release();
+}
+
+Handle::operator bool() const noexcept {
+  if (token_.epoch == 0) return false;
+  if (detail::LoopCore* core = detail::current_core(token_.epoch)) {
+    return core->is_pending(token_);
+  }
+  // On the loop thread a stale epoch means that loop is gone; elsewhere we cannot look.
+  return !RunLoop::is_run_loop_thread();
+}
+
+}  // namespace runloop

@@ -1,0 +1,144 @@
+#include "core/lifecycle.hpp"
+
+#include <atomic>
+#include <cstdio>
+#include <mutex>
+#include <thread>
+
+#include "runloop/run_loop.hpp"
+
+// Module-wide state lives in plain statics with constant initialisation (no thread_local,
+// no dynamic initialiser): each module that embeds runloop has its own copy, and nothing
+// here depends on thread-exit or DLL-unload ordering.
+namespace runloop {
+namespace {
+
+struct ModuleState {
+  std::mutex mutex;  // serialises init/deinit and cross-thread lookups of `core`
+  int references = 0;
+  bool tearing_down = false;
+  std::uint64_t last_epoch = 0;
+  std::atomic<detail::LoopCore*> core{nullptr};
+  std::atomic<std::thread::id> loop_thread{};
+};
+
+ModuleState state;
+
+bool on_loop_thread() noexcept {
+  return state.loop_thread.load(std::memory_order_acquire) == std::this_thread::get_id();
+}
+
+}  // namespace
+
+namespace detail {
+
+LoopCore* current_core(std::uint64_t epoch) noexcept {
+  if (!on_loop_thread()) return nullptr;
+  LoopCore* core = state.core.load(std::memory_order_acquire);
+  if (core == nullptr || (epoch != 0 && core->epoch() != epoch)) return nullptr;
+  return core;
+}
+
+LoopCore& require_core(std::uint64_t epoch) {
+  if (LoopCore* core = current_core(epoch)) return *core;
+  LoopCore* core = state.core.load(std::memory_order_acquire);
+  if (core != nullptr && !on_loop_thread()) throw RunLoopError(Error::NotRunLoopThread);
+  throw RunLoopError(Error::NotInitialized);
+}
+
+Mailbox* acquire_mailbox(std::uint64_t epoch) noexcept {
+  std::lock_guard lock(state.mutex);
+  LoopCore* core = state.core.load(std::memory_order_relaxed);
+  if (core == nullptr || (epoch != 0 && core->epoch() != epoch)) return nullptr;
+  Mailbox& mailbox = core->mailbox();
+  mailbox.add_ref();
+  return &mailbox;
+}
+
+}  // namespace detail
+
+Result<void, Error> RunLoop::init() {
+  std::lock_guard lock(state.mutex);
+  if (state.references > 0 || state.tearing_down) {
+    if (!on_loop_thread()) return Unexpected(Error::NotRunLoopThread);
+    // A destructor running during shutdown cannot revive the loop that is going away.
+    if (state.tearing_down) return Unexpected(Error::NotInitialized);
+    ++state.references;
+    return {};
+  }
+  // Publish the thread first: the backend and core may ask is_run_loop_thread().
+  state.loop_thread.store(std::this_thread::get_id(), std::memory_order_release);
+  auto core = detail::LoopCore::create(state.last_epoch + 1);
+  if (!core) {
+    state.loop_thread.store(std::thread::id{}, std::memory_order_release);
+    return Unexpected(core.error());
+  }
+  ++state.last_epoch;
+  state.core.store(*core, std::memory_order_release);
+  state.references = 1;
+  return {};
+}
+
+void RunLoop::deinit() noexcept {
+  detail::LoopCore* core;
+  {
+    std::lock_guard lock(state.mutex);
+    if (state.references == 0) return;  // an extra deinit() is a no-op
+    if (!on_loop_thread()) {
+      std::fprintf(stderr,
+                   "runloop: RunLoop::deinit() called off the run loop thread (%s); ignored\n",
+                   make_error_code(Error::NotRunLoopThread).message().c_str());
+      return;
+    }
+    if (--state.references > 0) return;
+    state.tearing_down = true;
+    core = state.core.load(std::memory_order_relaxed);
+  }
+  // Without the lock: destructors of pending work run here and may call into the API.
+  // The thread stays marked as the loop thread until they are done.
+  core->shutdown();
+  {
+    std::lock_guard lock(state.mutex);
+    state.core.store(nullptr, std::memory_order_release);
+    state.loop_thread.store(std::thread::id{}, std::memory_order_release);
+    state.tearing_down = false;
+  }
+  core->release();  // frames still dispatching keep their own reference
+}
+
+bool RunLoop::is_run_loop_thread() noexcept { return on_loop_thread(); }
+
+RunLoop RunLoop::current() { return RunLoop(detail::require_core(0).epoch()); }
+
+Result<RunLoop, Error> RunLoop::try_current() noexcept {
+  if (detail::LoopCore* core = detail::current_core(0)) return RunLoop(core->epoch());
+  if (state.core.load(std::memory_order_acquire) != nullptr) {
+    return Unexpected(Error::NotRunLoopThread);
+  }
+  return Unexpected(Error::NotInitialized);
+}
+
+Sender RunLoop::sender() {
+  detail::Mailbox* mailbox = detail::acquire_mailbox(0);
+  if (mailbox == nullptr) throw RunLoopError(Error::NotInitialized);
+  return Sender(mailbox);
+}
+
+RunLoopGuard RunLoop::acquire() {
+  init().value();  // throws RunLoopError on failure, leaving the count unchanged
+  return RunLoopGuard();
+}
+
+RunLoopGuard& RunLoopGuard::operator=(RunLoopGuard&& other) noexcept {
+  if (this != &other) {
+    if (owns_) RunLoop::deinit();
+    owns_ = std::exchange(other.owns_, false);
+  }
+  return *this;
+}
+
+RunLoopGuard::~RunLoopGuard() {
+  if (owns_) RunLoop::deinit();
+}
+
+}  // namespace runloop

@@ -1,0 +1,72 @@
+#include "runloop/timer.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include "runloop/run_loop.hpp"
+
+namespace runloop {
+
+struct Timer::State {
+  std::chrono::nanoseconds interval;
+  std::function<void()> callback;
+  Handle pending;
+  bool running = false;
+  RunLoop::Clock::time_point next_tick;
+};
+
+namespace {
+
+void arm(const std::shared_ptr<Timer::State>& state) {
+  // The queued callback shares the state, so destroying the Timer from inside its own
+  // callback leaves the running frame intact.
+  state->pending = RunLoop::current().schedule_at(state->next_tick, [state] {
+    const auto now = RunLoop::Clock::now();
+    state->next_tick += state->interval;
+    if (state->next_tick <= now) {
+      // Fell behind (a blocked loop): skip the missed ticks rather than fire a burst.
+      const auto behind = (now - state->next_tick) / state->interval + 1;
+      state->next_tick += behind * state->interval;
+    }
+    // Re-armed before the call, so stop() inside the callback cancels the next tick.
+    arm(state);
+    state->callback();
+  });
+}
+
+}  // namespace
+
+Timer::Timer(std::chrono::nanoseconds interval, std::function<void()> callback)
+    : state_(new State) {
+  state_->interval = std::max(interval, std::chrono::nanoseconds(1));
+  state_->callback = std::move(callback);
+}
+
+Timer::Timer(Timer&&) noexcept = default;
+
+Timer& Timer::operator=(Timer&& other) noexcept {
+  if (this != &other) {
+    stop();
+    state_ = std::move(other.state_);
+  }
+  return *this;
+}
+
+Timer::~Timer() { stop(); }
+
+void Timer::start() {
+  if (!state_ || state_->running) return;
+  state_->next_tick = RunLoop::Clock::now() + state_->interval;
+  arm(state_);
+  state_->running = true;
+}
+
+void Timer::stop() noexcept {
+  if (!state_) return;
+  state_->running = false;
+  state_->pending.cancel();
+}
+
+bool Timer::is_running() const noexcept { return state_ && state_->running; }
+
+}  // namespace runloop
