@@ -65,7 +65,7 @@ TEST(Shutdown, SendersCloseAndDestroyTheCallableOnTheCallingThread) {
       }
     };
     EXPECT_FALSE(sender.send([w = Where(&destroyed_on)] {}));
-    EXPECT_EQ(destroyed_on, std::this_thread::get_id());
+    EXPECT_TRUE(destroyed_on == std::this_thread::get_id());
   }).join();
   // A new loop does not revive old senders.
   ASSERT_TRUE(RunLoop::init());

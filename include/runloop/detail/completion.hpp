@@ -24,16 +24,20 @@ class Completion {
 
   template <class F>
   void run(F& fn) {
+    std::exception_ptr error;
     try {
       if constexpr (std::is_void_v<R>) {
         std::invoke(fn);
-        finish(true, nullptr);
+        return finish(true, nullptr);
       } else {
-        finish(std::invoke(fn), nullptr);
+        return finish(std::invoke(fn), nullptr);
       }
     } catch (...) {
-      finish(std::nullopt, std::current_exception());
+      error = std::current_exception();
     }
+    // Published only once the catch block has released its hold on the exception, so the
+    // waiting thread is its last owner.
+    finish(std::nullopt, std::move(error));
   }
 
   void abandon() { finish(std::nullopt, nullptr); }
@@ -41,9 +45,14 @@ class Completion {
   R wait() {
     std::unique_lock lock(mutex_);
     cv_.wait(lock, [&] { return done_; });
-    if (error_) std::rethrow_exception(error_);
-    if (!value_) throw RunLoopError(Error::NotInitialized);
-    if constexpr (!std::is_void_v<R>) return std::move(*value_);
+    // Taken out under the lock, so the exception and the value end their lives on this
+    // thread whoever drops the last reference to the completion.
+    std::exception_ptr error = std::move(error_);
+    std::optional<Stored> value = std::move(value_);
+    lock.unlock();
+    if (error) std::rethrow_exception(error);
+    if (!value) throw RunLoopError(Error::NotInitialized);
+    if constexpr (!std::is_void_v<R>) return std::move(*value);
   }
 
  private:
