@@ -1,19 +1,53 @@
 #pragma once
 
 #include <chrono>
+#include <concepts>
 #include <cstdint>
+#include <type_traits>
 #include <utility>
 
 #include "runloop/detail/callback.hpp"
 #include "runloop/error.hpp"
 #include "runloop/export.hpp"
 #include "runloop/handle.hpp"
+#include "runloop/join_handle.hpp"
 #include "runloop/result.hpp"
 #include "runloop/sender.hpp"
+#include "runloop/task.hpp"
 
 namespace runloop {
 
 class RunLoopGuard;
+
+namespace detail {
+
+// co_await loop.delay(d): resumes the task on the loop thread no earlier than d from now.
+// Aborting the task destroys this awaiter and with it the timer.
+class DelayAwaiter : public LoopAwaitable {
+ public:
+  DelayAwaiter(std::uint64_t epoch, std::chrono::steady_clock::time_point deadline) noexcept
+      : epoch_(epoch), deadline_(deadline) {}
+  bool await_ready() const noexcept { return false; }  // delay(0) still yields to the loop
+  template <class P>
+  void await_suspend(std::coroutine_handle<P> frame) {
+    timer_ = schedule_resume(epoch_, deadline_, frame.promise().root, frame);
+  }
+  void await_resume() noexcept {}
+
+ private:
+  std::uint64_t epoch_;
+  std::chrono::steady_clock::time_point deadline_;
+  Handle timer_;
+};
+
+template <class F>
+using SpawnedTask = std::invoke_result_t<std::decay_t<F>&>;
+
+template <class F>
+concept TaskFactory = requires { typename SpawnedTask<F>::promise_type; } &&
+                      std::same_as<SpawnedTask<F>, Task<typename SpawnedTask<F>::value_type>>;
+
+}  // namespace detail
 
 // The run loop of this module on its thread. A RunLoop value names one loop lifetime:
 // after the last deinit() its methods throw RunLoopError(NotInitialized).
@@ -50,6 +84,25 @@ class RUNLOOP_API RunLoop {
   }
   [[nodiscard]] Handle schedule_at(Clock::time_point deadline, detail::Callback callback) const;
 
+  // Runs `task` on the loop thread, starting on a later pass (never inline).
+  template <class T>
+  JoinHandle<T> spawn(Task<T> task) const;
+  // Spawns the task `factory()` returns, keeping `factory` (and so a lambda's captures)
+  // alive as long as the task runs: the safe way to spawn a capturing lambda.
+  template <detail::TaskFactory F>
+  auto spawn(F&& factory) const;
+
+  // co_await loop.delay(d) suspends the calling task for at least `d`.
+  detail::DelayAwaiter delay(std::chrono::nanoseconds duration) const {
+    return detail::DelayAwaiter(epoch_, Clock::now() + duration);
+  }
+
+  // Drives the loop until `task` finishes; returns its value or rethrows its exception.
+  // Other work keeps running meanwhile. Throws RunLoopError(NestedBlockOn) when nested,
+  // RunLoopError(NotInitialized) when the loop goes away meanwhile.
+  template <class T>
+  T block_on(Task<T> task) const;
+
   std::uint64_t epoch() const noexcept { return epoch_; }
 
  private:
@@ -74,5 +127,51 @@ class RUNLOOP_API RunLoopGuard {
   RunLoopGuard() noexcept = default;
   bool owns_ = true;
 };
+
+template <class T>
+JoinHandle<T> RunLoop::spawn(Task<T> task) const {
+  auto* state = new detail::TaskState<T>();
+  JoinHandle<T> handle(state);
+  auto frame = task.frame();
+  if (frame) frame.promise().root = state;
+  if (frame && detail::start_task(epoch_, state, frame)) {
+    task.release();  // the task's root now owns the frame
+  } else if (!frame) {
+    state->abort();
+  }
+  return handle;
+}
+
+template <detail::TaskFactory F>
+auto RunLoop::spawn(F&& factory) const {
+  using T = typename detail::SpawnedTask<F>::value_type;
+  // The factory is a parameter of this coroutine, so it lives in the task's frame.
+  auto keep_alive = [](std::decay_t<F> f) -> Task<T> { co_return co_await f(); };
+  return spawn(keep_alive(std::forward<F>(factory)));
+}
+
+template <class T>
+T RunLoop::block_on(Task<T> task) const {
+  detail::BlockOnScope scope(epoch_);
+  JoinHandle<T> handle = spawn(std::move(task));
+  while (!handle.is_finished()) scope.poll();
+  Result<T, JoinError> result = *handle.try_take();
+  if (!result) {
+    if (result.error().is_panic()) std::rethrow_exception(result.error().exception());
+    // Only shutdown can abort it: nobody else holds its handle.
+    throw RunLoopError(Error::NotInitialized);
+  }
+  if constexpr (!std::is_void_v<T>) return std::move(*result);
+}
+
+// The free forms use RunLoop::current().
+template <class T>
+JoinHandle<T> spawn(Task<T> task) {
+  return RunLoop::current().spawn(std::move(task));
+}
+template <detail::TaskFactory F>
+auto spawn(F&& factory) {
+  return RunLoop::current().spawn(std::forward<F>(factory));
+}
 
 }  // namespace runloop

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "runloop/export.hpp"
+#include "runloop/task.hpp"
 
 namespace runloop {
 
@@ -14,6 +15,9 @@ namespace runloop {
 class RUNLOOP_API Timer {
  public:
   Timer(std::chrono::nanoseconds interval, std::function<void()> callback);
+  // The async variant: each tick spawns the task `tick()` returns (ticks do not wait for
+  // the previous task to finish; stopping the timer does not abort running tasks).
+  static Timer async(std::chrono::nanoseconds interval, std::function<Task<void>()> tick);
   Timer(Timer&&) noexcept;
   Timer& operator=(Timer&&) noexcept;
   Timer(const Timer&) = delete;

@@ -111,6 +111,8 @@ void LoopCore::shutdown() noexcept {
   inbox.clear();
   ready.clear();
   timers.clear();
+  // Task frames last: their locals' destructors run here, on the loop thread.
+  tasks_.abort_all();
   backend_->detach();
 }
 

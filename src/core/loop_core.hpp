@@ -7,6 +7,7 @@
 
 #include "backends/backend.hpp"
 #include "core/mailbox.hpp"
+#include "core/task_registry.hpp"
 #include "core/timer_heap.hpp"
 #include "runloop/detail/callback.hpp"
 #include "runloop/handle.hpp"
@@ -32,6 +33,9 @@ class LoopCore final : public BackendDelegate {
   Mailbox& mailbox() noexcept { return *mailbox_; }
   Backend& backend() noexcept { return *backend_; }
   bool shut_down() const noexcept { return shut_down_; }
+  TaskRegistry& tasks() noexcept { return tasks_; }
+  bool block_on_active() const noexcept { return block_on_active_; }
+  void set_block_on_active(bool active) noexcept { block_on_active_ = active; }
 
   // Loop thread. Each returns false (or an empty token) once shut down, after destroying
   // the callback.
@@ -58,9 +62,11 @@ class LoopCore final : public BackendDelegate {
   Mailbox* mailbox_ = nullptr;
   std::deque<Callback> ready_;
   TimerHeap timers_;
+  TaskRegistry tasks_;
   bool local_wake_pending_ = false;
   int dispatch_depth_ = 0;
   bool shut_down_ = false;
+  bool block_on_active_ = false;
 };
 
 // Keeps a core alive for the lifetime of a frame.

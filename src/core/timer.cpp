@@ -42,6 +42,10 @@ Timer::Timer(std::chrono::nanoseconds interval, std::function<void()> callback)
   state_->callback = std::move(callback);
 }
 
+Timer Timer::async(std::chrono::nanoseconds interval, std::function<Task<void>()> tick) {
+  return Timer(interval, [tick = std::move(tick)] { RunLoop::current().spawn(tick()); });
+}
+
 Timer::Timer(Timer&&) noexcept = default;
 
 Timer& Timer::operator=(Timer&& other) noexcept {

@@ -1,0 +1,38 @@
+#pragma once
+
+#include <exception>
+#include <functional>
+#include <type_traits>
+#include <utility>
+
+#include "runloop/run_loop.hpp"
+
+// Helpers for tests of code built on runloop.
+namespace runloop::testing {
+
+// init() → spawn → drive the loop until the task finishes → deinit() → its value.
+// An exception that escapes the task is rethrown here, after the loop was shut down.
+template <class T>
+T run_async(Task<T> task) {
+  auto guard = RunLoop::acquire();
+  return RunLoop::current().block_on(std::move(task));
+}
+
+// The callable form: `factory()` returns the task and is kept alive while it runs.
+template <detail::TaskFactory F>
+auto run_async(F&& factory) {
+  using T = typename detail::SpawnedTask<F>::value_type;
+  auto keep_alive = [](std::decay_t<F> f) -> Task<T> { co_return co_await f(); };
+  return run_async(keep_alive(std::forward<F>(factory)));
+}
+
+// Runs `body` (e.g. RUN_ALL_TESTS) as a callback on this thread's run loop while the
+// platform application loop runs (the seed's run_gui_tests), then shuts the loop down and
+// returns what `body` returned. Use it from main() for tests that need a live GUI loop:
+//   int main(int argc, char** argv) {
+//     ::testing::InitGoogleTest(&argc, argv);
+//     return runloop::testing::run_on_loop([] { return RUN_ALL_TESTS(); });
+//   }
+RUNLOOP_API int run_on_loop(std::function<int()> body);
+
+}  // namespace runloop::testing
