@@ -57,9 +57,8 @@ class Result {
   using error_type = E;
 
   constexpr Result() : storage_(std::in_place_index<0>) {}
-  template <class U = T,
-            class = std::enable_if_t<std::is_constructible_v<T, U&&> &&
-                                     !std::is_same_v<std::remove_cvref_t<U>, Result>>>
+  template <class U = T, class = std::enable_if_t<std::is_constructible_v<T, U&&> &&
+                                                  !std::is_same_v<std::remove_cvref_t<U>, Result>>>
   constexpr Result(U&& value) : storage_(std::in_place_index<0>, std::forward<U>(value)) {}
   template <class G>
   constexpr Result(Unexpected<G> error)

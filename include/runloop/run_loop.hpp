@@ -44,8 +44,10 @@ template <class F>
 using SpawnedTask = std::invoke_result_t<std::decay_t<F>&>;
 
 template <class F>
-concept TaskFactory = requires { typename SpawnedTask<F>::promise_type; } &&
-                      std::same_as<SpawnedTask<F>, Task<typename SpawnedTask<F>::value_type>>;
+concept TaskFactory = requires {
+  typename SpawnedTask<F>::promise_type;
+}
+&&std::same_as<SpawnedTask<F>, Task<typename SpawnedTask<F>::value_type>>;
 
 }  // namespace detail
 

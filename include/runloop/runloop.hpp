@@ -1,10 +1,10 @@
 #pragma once
 
-#include "runloop/error.hpp"      // IWYU pragma: export
-#include "runloop/handle.hpp"     // IWYU pragma: export
+#include "runloop/error.hpp"        // IWYU pragma: export
+#include "runloop/handle.hpp"       // IWYU pragma: export
 #include "runloop/join_handle.hpp"  // IWYU pragma: export
-#include "runloop/result.hpp"     // IWYU pragma: export
-#include "runloop/run_loop.hpp"   // IWYU pragma: export
-#include "runloop/sender.hpp"     // IWYU pragma: export
-#include "runloop/task.hpp"       // IWYU pragma: export
-#include "runloop/timer.hpp"      // IWYU pragma: export
+#include "runloop/result.hpp"       // IWYU pragma: export
+#include "runloop/run_loop.hpp"     // IWYU pragma: export
+#include "runloop/sender.hpp"       // IWYU pragma: export
+#include "runloop/task.hpp"         // IWYU pragma: export
+#include "runloop/timer.hpp"        // IWYU pragma: export

@@ -16,7 +16,7 @@ using Clock = std::chrono::steady_clock;
 
 // What the core needs next, computed from one reading of the clock.
 struct NextWork {
-  bool immediate = false;                  // work is ready now
+  bool immediate = false;                     // work is ready now
   std::optional<Clock::time_point> deadline;  // else: the earliest timer, if any
 };
 

@@ -16,7 +16,7 @@ ExceptionHandler& handler_slot() {
   return handler;
 }
 
-void print_default(std::exception_ptr exception) noexcept {
+void print_default(const std::exception_ptr& exception) noexcept {
   try {
     std::rethrow_exception(exception);
   } catch (const std::exception& e) {
@@ -48,7 +48,7 @@ void report_exception(std::exception_ptr exception) noexcept {
     return;
   }
   try {
-    handler(exception);
+    handler(std::move(exception));
   } catch (...) {
     std::fprintf(stderr, "runloop: the exception handler threw; exception dropped\n");
   }

@@ -106,9 +106,13 @@ void RunLoop::deinit() noexcept {
   core->release();  // frames still dispatching keep their own reference
 }
 
-bool RunLoop::is_run_loop_thread() noexcept { return on_loop_thread(); }
+bool RunLoop::is_run_loop_thread() noexcept {
+  return on_loop_thread();
+}
 
-RunLoop RunLoop::current() { return RunLoop(detail::require_core(0).epoch()); }
+RunLoop RunLoop::current() {
+  return RunLoop(detail::require_core(0).epoch());
+}
 
 Result<RunLoop, Error> RunLoop::try_current() noexcept {
   if (detail::LoopCore* core = detail::current_core(0)) return RunLoop(core->epoch());

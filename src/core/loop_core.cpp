@@ -79,8 +79,7 @@ NextWork LoopCore::do_work() {
   // Only what was ready when the batch began runs in it; work posted meanwhile waits for
   // the next pass, so a callback that re-posts itself cannot starve the host. Items are
   // taken one at a time because a callback may run a nested loop that continues the queue.
-  for (std::size_t budget = ready_.size(); budget > 0 && !ready_.empty() && !shut_down_;
-       --budget) {
+  for (std::size_t budget = ready_.size(); budget > 0 && !ready_.empty() && !shut_down_; --budget) {
     Callback callback = std::move(ready_.front());
     ready_.pop_front();
     invoke_guarded(callback);

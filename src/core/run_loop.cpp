@@ -12,14 +12,18 @@ void RunLoop::run() const {
   core->backend().run();
 }
 
-void RunLoop::stop() const { detail::require_core(epoch_).backend().stop(); }
+void RunLoop::stop() const {
+  detail::require_core(epoch_).backend().stop();
+}
 
 void RunLoop::run_app() const {
   detail::CoreRef core(&detail::require_core(epoch_));
   core->backend().run_app();
 }
 
-void RunLoop::stop_app() const { detail::require_core(epoch_).backend().stop_app(); }
+void RunLoop::stop_app() const {
+  detail::require_core(epoch_).backend().stop_app();
+}
 
 Handle RunLoop::schedule_at(Clock::time_point deadline, detail::Callback callback) const {
   return Handle(detail::require_core(epoch_).schedule_at(deadline, std::move(callback)));

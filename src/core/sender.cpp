@@ -1,5 +1,7 @@
 #include "runloop/sender.hpp"
 
+#include <utility>
+
 #include "core/mailbox.hpp"
 
 namespace runloop {
@@ -11,9 +13,8 @@ Sender::Sender(const Sender& other) noexcept : mailbox_(other.mailbox_) {
 }
 
 Sender& Sender::operator=(const Sender& other) noexcept {
-  if (other.mailbox_ != nullptr) other.mailbox_->add_ref();
-  if (mailbox_ != nullptr) mailbox_->release();
-  mailbox_ = other.mailbox_;
+  Sender copy(other);
+  std::swap(mailbox_, copy.mailbox_);
   return *this;
 }
 

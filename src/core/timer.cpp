@@ -56,7 +56,9 @@ Timer& Timer::operator=(Timer&& other) noexcept {
   return *this;
 }
 
-Timer::~Timer() { stop(); }
+Timer::~Timer() {
+  stop();
+}
 
 void Timer::start() {
   if (!state_ || state_->running) return;
@@ -71,6 +73,8 @@ void Timer::stop() noexcept {
   state_->pending.cancel();
 }
 
-bool Timer::is_running() const noexcept { return state_ && state_->running; }
+bool Timer::is_running() const noexcept {
+  return state_ && state_->running;
+}
 
 }  // namespace runloop

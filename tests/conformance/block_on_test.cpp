@@ -11,7 +11,9 @@
 namespace runloop::test {
 namespace {
 
-Task<int> seven() { co_return 7; }
+Task<int> seven() {
+  co_return 7;
+}
 
 TEST(BlockOn, Simple) {
   LoopFixture fixture;

@@ -37,7 +37,8 @@ TEST(HostDriven, ACrossThreadSendWakesABlockedHost) {
   LoopFixture fixture;
   std::atomic<bool> ran{false};
   std::thread producer([sender = RunLoop::sender(), &ran] {
-    std::this_thread::sleep_for(20ms);  // let the host block first; correctness does not depend on it
+    std::this_thread::sleep_for(
+        20ms);  // let the host block first; correctness does not depend on it
     sender.send([&ran] { ran = true; });
   });
   // Nothing else is pending: only our wake-up can end this blocking iteration.
@@ -52,6 +53,28 @@ TEST(HostDriven, TimerWakesABlockedHostNoEarlierThanItsDeadline) {
   auto handle = fixture.loop().schedule(15ms, [&] { fired_at = RunLoop::Clock::now(); });
   EXPECT_TRUE(host_iterate_until([&] { return fired_at != RunLoop::Clock::time_point{}; }));
   EXPECT_GE(fired_at - start, 15ms);
+}
+
+TEST(HostDriven, TasksProgressWithoutRun) {
+  LoopFixture fixture;
+  auto loop = fixture.loop();
+  std::thread worker;
+  auto handle = loop.spawn([&, loop]() -> Task<int> {
+    co_await loop.delay(2ms);
+    struct FromThread {
+      std::thread* worker;
+      bool await_ready() const noexcept { return false; }
+      void await_suspend(std::coroutine_handle<> next) {
+        *worker = std::thread([next] { next.resume(); });
+      }
+      void await_resume() const noexcept {}
+    };
+    co_await FromThread{&worker};
+    co_return 11;
+  });
+  EXPECT_TRUE(host_iterate_until([&] { return handle.is_finished(); }));
+  worker.join();
+  EXPECT_EQ(**handle.try_take(), 11);
 }
 
 }  // namespace

@@ -165,11 +165,11 @@ TEST(Schedule, FiftyThousandTimersEachFireOnce) {
   std::vector<Handle> handles;
   handles.reserve(kCount);
   for (int i = 0; i < kCount; ++i) {
-    handles.push_back(fixture.loop().schedule(std::chrono::microseconds((i * 7919) % 20000),
-                                              [&fired, &total, i] {
-                                                ++fired[i];
-                                                ++total;
-                                              }));
+    handles.push_back(
+        fixture.loop().schedule(std::chrono::microseconds((i * 7919) % 20000), [&fired, &total, i] {
+          ++fired[i];
+          ++total;
+        }));
   }
   ASSERT_TRUE(run_until(fixture.loop(), [&] { return total == kCount; }));
   for (int i = 0; i < kCount; ++i) ASSERT_EQ(fired[i], 1) << "timer " << i;

@@ -88,9 +88,9 @@ TEST(Shutdown, DestructorsMayUseTheApiDuringShutdown) {
     ~Reentrant() {
       if (!checked) return;
       EXPECT_TRUE(RunLoop::is_run_loop_thread());
-      EXPECT_FALSE(sender.send([] {}));                   // closed
-      EXPECT_FALSE(loop.schedule(0ms, [] {}));            // refused, nothing left behind
-      EXPECT_FALSE(RunLoop::init().has_value());          // cannot revive a dying loop
+      EXPECT_FALSE(sender.send([] {}));           // closed
+      EXPECT_FALSE(loop.schedule(0ms, [] {}));    // refused, nothing left behind
+      EXPECT_FALSE(RunLoop::init().has_value());  // cannot revive a dying loop
       *checked = true;
     }
   };
@@ -113,7 +113,7 @@ TEST(Shutdown, DeinitInsideACallbackCompletesWhenControlReturns) {
     EXPECT_FALSE(RunLoop::is_run_loop_thread());
   });
   sender.send([&] { after_ran = true; });  // same batch: must not run after deinit
-  loop.run();  // returns: the loop it was running is gone
+  loop.run();                              // returns: the loop it was running is gone
   EXPECT_TRUE(deinit_ran);
   EXPECT_FALSE(after_ran);
   EXPECT_FALSE(sender.send([] {}));
@@ -123,11 +123,13 @@ TEST(Shutdown, DeinitInsideANestedRunEndsEveryLevel) {
   ASSERT_TRUE(RunLoop::init());
   auto loop = RunLoop::current();
   int returned = 0;
-  loop.schedule(0ms, [&] {
-    loop.schedule(1ms, [] { RunLoop::deinit(); }).detach();
-    loop.run();
-    ++returned;
-  }).detach();
+  loop.schedule(0ms,
+                [&] {
+                  loop.schedule(1ms, [] { RunLoop::deinit(); }).detach();
+                  loop.run();
+                  ++returned;
+                })
+      .detach();
   loop.run();
   ++returned;
   EXPECT_EQ(returned, 2);

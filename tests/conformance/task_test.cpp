@@ -24,7 +24,9 @@ struct LocalProbe {
   }
 };
 
-Task<int> answer() { co_return 42; }
+Task<int> answer() {
+  co_return 42;
+}
 
 Task<int> add_after_delay(RunLoop loop, int a, int b) {
   co_await loop.delay(1ms);
@@ -64,7 +66,8 @@ TEST(Task, AbortIsImmediateOnTheLoopThread) {
     resumed = true;
   });
   // Let it reach its suspension point.
-  ASSERT_TRUE(run_until(fixture.loop(), [&] { return false; }, 20ms) == false);
+  ASSERT_TRUE(run_until(
+                  fixture.loop(), [&] { return false; }, 20ms) == false);
   handle.abort();
   EXPECT_TRUE(handle.is_finished());
   EXPECT_TRUE(destroyed);
@@ -148,7 +151,8 @@ TEST(Task, AbortFromAnotherThreadTakesEffectOnTheLoopThread) {
     LocalProbe probe{&destroyed, &on_loop};
     co_await loop.delay(1h);
   });
-  ASSERT_FALSE(run_until(fixture.loop(), [] { return false; }, 5ms));
+  ASSERT_FALSE(run_until(
+      fixture.loop(), [] { return false; }, 5ms));
   std::thread([&] { handle.abort(); }).join();
   ASSERT_TRUE(run_until(fixture.loop(), [&] { return handle.is_finished(); }));
   EXPECT_TRUE(destroyed);
@@ -181,7 +185,8 @@ TEST(Task, AbortedDelayLeavesNoTimerBehind) {
       ++woke;
     }));
   }
-  ASSERT_FALSE(run_until(fixture.loop(), [] { return false; }, 1ms));
+  ASSERT_FALSE(run_until(
+      fixture.loop(), [] { return false; }, 1ms));
   for (auto& handle : handles) handle.abort();
   bool settled = false;
   auto wait = fixture.loop().schedule(20ms, [&] { settled = true; });
@@ -203,10 +208,11 @@ TEST(Task, CallableFormKeepsCapturesAlive) {
   LoopFixture fixture;
   auto shared = std::make_shared<int>(7);
   std::weak_ptr<int> weak = shared;
-  auto handle = fixture.loop().spawn([shared = std::move(shared), loop = fixture.loop()]() -> Task<int> {
-    co_await loop.delay(2ms);
-    co_return *shared * 6;  // captures still alive after a suspension
-  });
+  auto handle =
+      fixture.loop().spawn([shared = std::move(shared), loop = fixture.loop()]() -> Task<int> {
+        co_await loop.delay(2ms);
+        co_return *shared * 6;  // captures still alive after a suspension
+      });
   EXPECT_FALSE(weak.expired());
   ASSERT_TRUE(run_until(fixture.loop(), [&] { return handle.is_finished(); }));
   EXPECT_EQ(**handle.try_take(), 42);
@@ -237,7 +243,8 @@ TEST(Task, DeinitAbortsAllTasks) {
     LocalProbe probe{&destroyed, &on_loop};
     co_await loop.delay(1h);
   });
-  ASSERT_FALSE(run_until(loop, [] { return false; }, 5ms));
+  ASSERT_FALSE(run_until(
+      loop, [] { return false; }, 5ms));
   auto never_started = loop.spawn(answer());
   RunLoop::deinit();
   EXPECT_TRUE(waiting.is_finished());
@@ -264,7 +271,9 @@ TEST(Task, HundredThousandSpawnedTasks) {
   for (int i = 0; i < kCount; i += 997) EXPECT_EQ(**handles[i].try_take(), i);
 }
 
-Task<int> one() { co_return 1; }
+Task<int> one() {
+  co_return 1;
+}
 
 TEST(Task, DeepSynchronousAwaitChainsDoNotGrowTheStack) {
   LoopFixture fixture;
@@ -339,7 +348,8 @@ TEST(Task, AwaitingAnAbortedTaskGivesAborted) {
     auto result = co_await sleeper;
     co_return !result && result.error().is_aborted();
   });
-  ASSERT_FALSE(run_until(loop, [] { return false; }, 5ms));
+  ASSERT_FALSE(run_until(
+      loop, [] { return false; }, 5ms));
   sleeper.abort();
   ASSERT_TRUE(run_until(loop, [&] { return waiter.is_finished(); }));
   EXPECT_TRUE(**waiter.try_take());

@@ -35,7 +35,8 @@ TEST(GlibBackend, OneSourceForAnyNumberOfTimersAndNothingLeftAfterDeinit) {
   ASSERT_EQ(context_timeout(context), -1) << "the default context should start empty";
   ASSERT_TRUE(RunLoop::init());
   auto loop = RunLoop::current();
-  for (int i = 0; i < 1000; ++i) loop.schedule(std::chrono::hours(1) + std::chrono::seconds(i), [] {}).detach();
+  for (int i = 0; i < 1000; ++i)
+    loop.schedule(std::chrono::hours(1) + std::chrono::seconds(i), [] {}).detach();
   for (int i = 0; i < 1000; ++i) RunLoop::sender().send([] {});
   EXPECT_EQ(context_timeout(context), 0);  // work is ready
   RunLoop::deinit();

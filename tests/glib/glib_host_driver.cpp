@@ -10,6 +10,8 @@ void host_iterate(bool may_block) {
   g_main_context_unref(context);
 }
 
-const char* backend_name() { return "glib"; }
+const char* backend_name() {
+  return "glib";
+}
 
 }  // namespace runloop::test

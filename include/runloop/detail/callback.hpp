@@ -71,8 +71,8 @@ class Callback {
 
   template <class D>
   static constexpr bool fits_inline() {
-    return sizeof(D) <= kInlineSize && alignof(D) <= alignof(std::max_align_t) &&
-           std::is_nothrow_move_constructible_v<D>;
+    return sizeof(D) <= kInlineSize &&  // NOLINT(misc-redundant-expression)
+           alignof(D) <= alignof(std::max_align_t) && std::is_nothrow_move_constructible_v<D>;
   }
 
   template <class D>

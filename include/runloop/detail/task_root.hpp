@@ -112,8 +112,8 @@ RUNLOOP_API bool start_task(std::uint64_t epoch, TaskRoot* root, std::coroutine_
 
 // Loop thread: a timer that resumes `frame` of `root` at `deadline`.
 RUNLOOP_API Handle schedule_resume(std::uint64_t epoch,
-                                   std::chrono::steady_clock::time_point deadline,
-                                   TaskRoot* root, std::coroutine_handle<> frame);
+                                   std::chrono::steady_clock::time_point deadline, TaskRoot* root,
+                                   std::coroutine_handle<> frame);
 
 // A coroutine handle that, resumed from any thread, queues resume(frame) on the loop
 // thread. Given to awaitables that are not ours, so they never resume a task elsewhere.

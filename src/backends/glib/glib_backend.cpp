@@ -46,8 +46,8 @@ gboolean source_prepare(GSource* source, gint* timeout);
 gboolean source_check(GSource* source);
 gboolean source_dispatch(GSource* source, GSourceFunc, gpointer);
 
-GSourceFuncs work_source_funcs = {source_prepare, source_check, source_dispatch, nullptr,
-                                  nullptr, nullptr};
+GSourceFuncs work_source_funcs = {source_prepare, source_check, source_dispatch,
+                                  nullptr,        nullptr,      nullptr};
 
 bool is_process_main_thread() {
 #if defined(__linux__)
