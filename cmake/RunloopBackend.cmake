@@ -22,6 +22,21 @@ if(RUNLOOP_BACKEND STREQUAL "glib")
   set(RUNLOOP_BACKEND_SOURCES src/backends/glib/glib_backend.cpp)
   set(RUNLOOP_BACKEND_LIBRARIES PkgConfig::GLIB ${CMAKE_DL_LIBS})
   set(RUNLOOP_PKGCONFIG_REQUIRES "glib-2.0")
+elseif(RUNLOOP_BACKEND STREQUAL "alooper")
+  option(RUNLOOP_ALOOPER_SHIM
+         "Linux tests only: build the alooper backend against tests/alooper/shim (android::Looper)"
+         OFF)
+  set(RUNLOOP_BACKEND_SOURCES src/backends/alooper/alooper_backend.cpp)
+  if(ANDROID)
+    set(RUNLOOP_BACKEND_LIBRARIES android log)
+  elseif(RUNLOOP_ALOOPER_SHIM)
+    # BUILD_INTERFACE: the shim is a test fixture, never part of an installed package.
+    add_subdirectory(${PROJECT_SOURCE_DIR}/tests/alooper/shim ${PROJECT_BINARY_DIR}/alooper_shim)
+    set(RUNLOOP_BACKEND_LIBRARIES $<BUILD_INTERFACE:runloop_alooper_shim>)
+  else()
+    message(FATAL_ERROR "runloop: the alooper backend needs an Android toolchain, or "
+                        "-DRUNLOOP_ALOOPER_SHIM=ON to test it on Linux against android-libutils")
+  endif()
 else()
   message(FATAL_ERROR "runloop: backend '${RUNLOOP_BACKEND}' is not available in this build")
 endif()
