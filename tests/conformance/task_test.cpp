@@ -102,7 +102,9 @@ TEST(Task, PanicPreservesTheException) {
     co_return 1;
   });
   ASSERT_TRUE(run_until(fixture.loop(), [&] { return handle.is_finished(); }));
-  auto result = *handle.try_take();
+  auto taken = handle.try_take();
+  ASSERT_TRUE(taken.has_value());
+  const auto& result = *taken;
   ASSERT_FALSE(result.has_value());
   EXPECT_TRUE(result.error().is_panic());
   try {
