@@ -246,7 +246,7 @@ class CfBackend final : public Backend {
   }
 
   void on_timer_fired() {
-    armed_.reset();  // CF has moved the date of a repeating timer to one interval later
+    armed_.reset();  // after this callout CF moves the date one (huge) interval on
     if (attached_) CFRunLoopSourceSignal(source_);
   }
 

@@ -7,6 +7,8 @@
 
 #if RUNLOOP_CF_OBJC
 
+#include <dlfcn.h>
+
 #if defined(__APPLE__)
 #include <objc/message.h>
 #include <objc/runtime.h>
@@ -62,10 +64,11 @@ id class_named(const char* name) {
   return reinterpret_cast<id>(objc_getClass(name));
 }
 
-// [NSApplication sharedApplication], or nil when AppKit is not loaded.
+// AppKit's NSApp global: nil until something created the application. Looked up, so that
+// asking whether it runs does not create one.
 id application() {
-  id application_class = class_named("NSApplication");
-  return application_class != nullptr ? send<id>(application_class, "sharedApplication") : nullptr;
+  auto* global = reinterpret_cast<id*>(dlsym(RTLD_DEFAULT, "NSApp"));
+  return global != nullptr ? *global : nullptr;
 }
 
 }  // namespace
@@ -80,7 +83,9 @@ bool application_is_running() noexcept {
 }
 
 void run_application() {
-  if (id app = application()) send<void>(app, "run");
+  id application_class = class_named("NSApplication");
+  if (application_class == nullptr) return;
+  if (id app = send<id>(application_class, "sharedApplication")) send<void>(app, "run");
 }
 
 void stop_application() noexcept {
