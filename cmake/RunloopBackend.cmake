@@ -1,4 +1,4 @@
-# Chooses the native loop backend and sets RUNLOOP_BACKEND_SOURCES / _LIBRARIES.
+# Chooses the native loop backend and sets RUNLOOP_BACKEND_SOURCES / _LIBRARIES / _INCLUDE_DIRS.
 if(RUNLOOP_BACKEND STREQUAL "auto")
   if(WIN32)
     set(RUNLOOP_BACKEND win32)
@@ -14,7 +14,12 @@ message(STATUS "runloop backend: ${RUNLOOP_BACKEND}")
 
 set(RUNLOOP_BACKEND_SOURCES "")
 set(RUNLOOP_BACKEND_LIBRARIES "")
+set(RUNLOOP_BACKEND_INCLUDE_DIRS "")
 set(RUNLOOP_PKGCONFIG_REQUIRES "")
+set(RUNLOOP_PKGCONFIG_LIBS_PRIVATE "")
+
+# Also provides the cf-compile-check target, whatever the backend.
+include(RunloopCoreFoundation)
 
 if(RUNLOOP_BACKEND STREQUAL "glib")
   find_package(PkgConfig REQUIRED)
@@ -22,6 +27,7 @@ if(RUNLOOP_BACKEND STREQUAL "glib")
   set(RUNLOOP_BACKEND_SOURCES src/backends/glib/glib_backend.cpp)
   set(RUNLOOP_BACKEND_LIBRARIES PkgConfig::GLIB ${CMAKE_DL_LIBS})
   set(RUNLOOP_PKGCONFIG_REQUIRES "glib-2.0")
+  set(RUNLOOP_PKGCONFIG_LIBS_PRIVATE "-ldl")
 elseif(RUNLOOP_BACKEND STREQUAL "alooper")
   option(RUNLOOP_ALOOPER_SHIM
          "Linux tests only: build the alooper backend against tests/alooper/shim (android::Looper)"
@@ -37,6 +43,16 @@ elseif(RUNLOOP_BACKEND STREQUAL "alooper")
     message(FATAL_ERROR "runloop: the alooper backend needs an Android toolchain, or "
                         "-DRUNLOOP_ALOOPER_SHIM=ON to test it on Linux against android-libutils")
   endif()
+elseif(RUNLOOP_BACKEND STREQUAL "cf")
+  if(NOT RUNLOOP_COREFOUNDATION_FOUND)
+    message(FATAL_ERROR "runloop: the cf backend needs CoreFoundation: build on Apple, or set "
+                        "RUNLOOP_COREFOUNDATION_ROOT to the prefix of a CoreFoundation install "
+                        "(the cf-compile-check preset compiles the backend without one)")
+  endif()
+  set(RUNLOOP_BACKEND_SOURCES ${RUNLOOP_CF_SOURCES})
+  set(RUNLOOP_BACKEND_LIBRARIES ${RUNLOOP_COREFOUNDATION_LIBRARIES})
+  set(RUNLOOP_BACKEND_INCLUDE_DIRS ${RUNLOOP_COREFOUNDATION_INCLUDE_DIRS})
+  set(RUNLOOP_PKGCONFIG_LIBS_PRIVATE "${RUNLOOP_COREFOUNDATION_PKGCONFIG_LIBS}")
 else()
   message(FATAL_ERROR "runloop: backend '${RUNLOOP_BACKEND}' is not available in this build")
 endif()
