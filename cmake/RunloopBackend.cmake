@@ -35,6 +35,7 @@ elseif(RUNLOOP_BACKEND STREQUAL "alooper")
   set(RUNLOOP_BACKEND_SOURCES src/backends/alooper/alooper_backend.cpp)
   if(ANDROID)
     set(RUNLOOP_BACKEND_LIBRARIES android log)
+    set(RUNLOOP_PKGCONFIG_LIBS_PRIVATE "-landroid -llog")
   elseif(RUNLOOP_ALOOPER_SHIM)
     # BUILD_INTERFACE: the shim is a test fixture, never part of an installed package.
     add_subdirectory(${PROJECT_SOURCE_DIR}/tests/alooper/shim ${PROJECT_BINARY_DIR}/alooper_shim)
