@@ -18,6 +18,7 @@ typedef struct PluginProgress {
   uint64_t pending_ran;        // work left pending at deinit that ran anyway: must stay 0
   uint64_t pending_destroyed;  // work left pending at deinit, destroyed unrun
   uint64_t sends_refused;      // worker sends refused once the loop was gone
+  uint64_t task_steps;         // steps of a coroutine task looping on delay()
 } PluginProgress;
 
 // The module's name ("a" or "b").
@@ -26,12 +27,12 @@ typedef const char* (*PluginNameFn)(void);
 typedef int (*PluginInitFn)(void);
 // 1 when this module's loop exists and the calling thread is its loop thread.
 typedef int (*PluginIsInitializedFn)(void);
-// Schedules a one-shot timer; starts the repeating Timer and the sending worker thread
-// unless already running. 0, or -1 when the loop is not initialised.
+// Schedules a one-shot timer; starts the repeating Timer, a looping coroutine task and the
+// sending worker thread unless already running. 0, or -1 when the loop is not initialised.
 typedef int (*PluginStartWorkFn)(void);
 typedef void (*PluginProgressFn)(PluginProgress* out);
-// Schedules a far timer, queues `burst` sends from another thread and `burst` from the loop
-// thread, then deinit()s (the last reference) and joins the worker. Returns how many
+// Schedules a far timer, spawns a task suspended on a far delay, queues `burst` sends from
+// another thread and `burst` from the loop thread, then deinit()s (the last reference) and joins the worker. Returns how many
 // tracked callbacks were left pending, or -1 when the loop was not initialised.
 typedef int (*PluginLeavePendingWorkAndDeinitFn)(unsigned burst);
 

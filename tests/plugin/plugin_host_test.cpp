@@ -112,13 +112,14 @@ class PluginHost : public ::testing::Test {
       const PluginProgress now = plugin.progress();
       return now.one_shot_fired >= since.one_shot_fired + one_shots &&
              now.timer_ticks >= since.timer_ticks + 3 && now.sends_run >= since.sends_run + 10 &&
-             now.waits_answered >= since.waits_answered + 1;
+             now.waits_answered >= since.waits_answered + 1 &&
+             now.task_steps >= since.task_steps + 2;
     });
   }
 
   static void expect_left_pending_work_destroyed(Plugin& plugin) {
     const int pending = plugin.leave_pending_work_and_deinit(kBurst);
-    ASSERT_EQ(pending, static_cast<int>(1 + 2 * kBurst));
+    ASSERT_EQ(pending, static_cast<int>(2 + 2 * kBurst));
     const PluginProgress after = plugin.progress();
     EXPECT_EQ(after.pending_destroyed, static_cast<std::uint64_t>(pending));
     EXPECT_EQ(after.pending_ran, 0u);

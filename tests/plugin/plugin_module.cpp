@@ -29,11 +29,13 @@ struct Counters {
   std::atomic<std::uint64_t> pending_ran{0};
   std::atomic<std::uint64_t> pending_destroyed{0};
   std::atomic<std::uint64_t> sends_refused{0};
+  std::atomic<std::uint64_t> task_steps{0};
 };
 
 // Module state, loop thread only (the counters excepted). Plain statics, as the library's.
 Counters counters;
 std::optional<runloop::Timer> repeating;
+std::optional<runloop::JoinHandle<void>> stepping;
 std::thread worker;
 
 void count_on_loop_thread(std::atomic<std::uint64_t>& counter) {
@@ -85,6 +87,22 @@ PLUGIN_EXPORT const char* plugin_name(void) {
   return PLUGIN_NAME;
 }
 
+// Coroutines live in C++ functions: GCC 12 emits duplicate symbols for a coroutine lambda
+// defined directly inside an extern "C" function (a compiler bug, see README).
+runloop::Task<void> step_forever(runloop::RunLoop loop) {
+  for (;;) {
+    co_await loop.delay(2ms);
+    count_on_loop_thread(counters.task_steps);
+  }
+}
+
+// `tracked` is a parameter, so it lives in the frame from the start: deinit() destroys the
+// frame of a task that has not run yet, too.
+runloop::Task<void> hold_tracked(runloop::RunLoop loop, Tracked tracked) {
+  co_await loop.delay(1h);
+  tracked();
+}
+
 PLUGIN_EXPORT int plugin_init(void) {
   const auto result = runloop::RunLoop::init();
   return result ? 0 : static_cast<int>(result.error());
@@ -100,6 +118,7 @@ PLUGIN_EXPORT int plugin_start_work(void) {
     loop.schedule(2ms, [] { count_on_loop_thread(counters.one_shot_fired); }).detach();
     if (!repeating) repeating.emplace(2ms, [] { count_on_loop_thread(counters.timer_ticks); });
     repeating->start();
+    if (!stepping) stepping.emplace(loop.spawn(step_forever(loop)));
     // A lambda, not std::thread(send_until_refused, sender): GCC gives std::thread's state
     // for a (function, Sender) tuple default visibility even under -fvisibility=hidden, so
     // the module would export a symbol naming runloop::Sender (see README, plugins).
@@ -121,6 +140,7 @@ PLUGIN_EXPORT void plugin_progress(PluginProgress* out) {
   out->pending_ran = counters.pending_ran;
   out->pending_destroyed = counters.pending_destroyed;
   out->sends_refused = counters.sends_refused;
+  out->task_steps = counters.task_steps;
 }
 
 PLUGIN_EXPORT int plugin_leave_pending_work_and_deinit(unsigned burst) {
@@ -128,6 +148,8 @@ PLUGIN_EXPORT int plugin_leave_pending_work_and_deinit(unsigned burst) {
     const auto loop = runloop::RunLoop::current();
     const auto sender = runloop::RunLoop::sender();
     loop.schedule(1h, Tracked()).detach();
+    // A spawned task holding tracked state: deinit aborts it and destroys its frame.
+    (void)loop.spawn(hold_tracked(loop, Tracked()));
     // Queued in the cross-thread mailbox...
     std::thread([&sender, burst] {
       for (unsigned i = 0; i < burst; ++i) sender.send(Tracked());
@@ -141,5 +163,6 @@ PLUGIN_EXPORT int plugin_leave_pending_work_and_deinit(unsigned burst) {
   if (worker.joinable()) worker.join();
   // Destroyed after deinit(): its cancelled tick belongs to a loop that is gone, harmlessly.
   repeating.reset();
-  return static_cast<int>(1 + 2 * burst);
+  stepping.reset();
+  return static_cast<int>(2 + 2 * burst);
 }
