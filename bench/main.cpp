@@ -298,7 +298,7 @@ int run(int argc, char** argv) {
     rows.push_back(row);
   }
   if (wanted(2)) {
-    Row row = make_row("2 same-thread send [ns/msg]", &Results::same_send);
+    Row row = make_row("2 same-thread send [CPU ns/msg]", &Results::same_send);
     row.target = "<= 30 ns";
     row.met = at_most(row.ours, 30);
     rows.push_back(row);
@@ -313,7 +313,7 @@ int run(int argc, char** argv) {
     p99.target = "<= 1000 us";
     p99.met = at_most(p99.ours, 1000);
     rows.push_back(p99);
-    Row cancel = make_row("3d schedule + cancel [ns/timer]", &Results::schedule_cancel);
+    Row cancel = make_row("3d schedule + cancel [CPU ns/timer]", &Results::schedule_cancel);
     cancel.target = "<= 60 ns";
     cancel.met = at_most(cancel.ours, 60);
     rows.push_back(cancel);
@@ -360,6 +360,8 @@ int run(int argc, char** argv) {
       "mutex queue, consumer polling.\n"
       "       2 = sent from the loop thread, then run() until all ran (seed: one idle GSource "
       "each).\n"
+      "       CPU = CPU time of the loop thread (single-threaded cases: robust on a loaded "
+      "machine); else wall time.\n"
       "       3 = timers spread uniformly over the span, scheduled in shuffled order; CPU "
       "includes scheduling.\n"
       "       4 = send to the loop, the loop signals back through a futex; 4a\" uses "
