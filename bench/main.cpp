@@ -9,6 +9,7 @@
 //   --contender NAME  measure only the contenders whose name starts with NAME, and no
 //             floors (for profiling one of them under perf or callgrind)
 #include <sched.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -66,6 +67,46 @@ void pinned_to_cpu0(const std::function<void()>& body) {
   if (sched_setaffinity(0, sizeof(cpu0), &cpu0) != 0) std::perror("sched_setaffinity");
   body();
   sched_setaffinity(0, sizeof(saved), &saved);
+}
+
+// Runs `measure` in a forked child and returns its result. Every measurement gets a fresh
+// process: no contender inherits another's heap fragmentation (measured: runloop's
+// same-thread send went from 18 to 50 ns/msg after the seed's million GSources were freed,
+// all in malloc_consolidate), GLib default context, or leftover threads. With `warm_up`
+// the child runs the case once unmeasured first, so that the figure is the code's steady
+// state rather than the first touch of fresh pages (~30 ns/msg for 1M pending callbacks).
+template <class T>
+T in_child(bool warm_up, const std::function<T()>& measure) {
+  int fds[2];
+  if (pipe(fds) != 0) {
+    std::perror("pipe");
+    std::exit(1);
+  }
+  std::fflush(stdout);
+  std::fflush(stderr);
+  const pid_t pid = fork();
+  if (pid < 0) {
+    std::perror("fork");
+    std::exit(1);
+  }
+  if (pid == 0) {
+    close(fds[0]);
+    if (warm_up) measure();
+    const T value = measure();
+    const bool written = write(fds[1], &value, sizeof(value)) == sizeof(value);
+    _exit(written ? 0 : 1);
+  }
+  close(fds[1]);
+  T value{};
+  const bool complete = read(fds[0], &value, sizeof(value)) == sizeof(value);
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (!complete || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    std::fprintf(stderr, "runloop_bench: a measurement failed (child status %d)\n", status);
+    std::exit(1);
+  }
+  return value;
 }
 
 std::string format_value(std::optional<double> value) {
@@ -198,21 +239,28 @@ int run(int argc, char** argv) {
   const auto progress = [](const char* what) { std::fprintf(stderr, "  measuring %s...\n", what); };
 
   // Repetitions interleave the contenders, so that a burst of load from the other users of
-  // the machine spreads over all of them instead of hitting one.
+  // the machine spreads over all of them instead of hitting one. Each measurement runs in
+  // its own child process (see in_child).
+  constexpr bool kWarm = true, kCold = false;
+  using Measure = std::function<double()>;
   if (wanted(1)) {
     progress("1 cross-thread send");
     for (int rep = 0; rep < reps; ++rep) {
       for (std::size_t c = 0; c < contenders.size(); ++c) {
-        results[c].cross_send.add(contenders[c].cross_thread_send_ns(params));
+        const auto f = contenders[c].cross_thread_send_ns;
+        results[c].cross_send.add(in_child<double>(kWarm, [&] { return f(params); }));
       }
-      if (floors) floor_queue.add(floor_mutex_queue_ns(params));
+      if (floors) {
+        floor_queue.add(in_child<double>(kWarm, [&] { return floor_mutex_queue_ns(params); }));
+      }
     }
   }
   if (wanted(2)) {
     progress("2 same-thread send");
     for (int rep = 0; rep < reps; ++rep) {
       for (std::size_t c = 0; c < contenders.size(); ++c) {
-        results[c].same_send.add(contenders[c].same_thread_send_ns(params));
+        const auto f = contenders[c].same_thread_send_ns;
+        results[c].same_send.add(in_child<double>(kWarm, [&] { return f(params); }));
       }
     }
   }
@@ -220,7 +268,9 @@ int run(int argc, char** argv) {
     progress("3 timers");
     for (int rep = 0; rep < timer_reps; ++rep) {
       for (std::size_t c = 0; c < contenders.size(); ++c) {
-        const TimerStats stats = contenders[c].timers(params);
+        // Cold: a warm-up would cost another second per run.
+        const auto f = contenders[c].timers;
+        const TimerStats stats = in_child<TimerStats>(kCold, [&] { return f(params); });
         results[c].timer_cpu.add(stats.loop_cpu_ms);
         results[c].late_median.add(stats.lateness_median_us);
         results[c].late_p99.add(stats.lateness_p99_us);
@@ -228,33 +278,32 @@ int run(int argc, char** argv) {
     }
     for (int rep = 0; rep < reps; ++rep) {
       for (std::size_t c = 0; c < contenders.size(); ++c) {
-        results[c].schedule_cancel.add(contenders[c].schedule_cancel_ns(params));
+        const auto f = contenders[c].schedule_cancel_ns;
+        results[c].schedule_cancel.add(in_child<double>(kWarm, [&] { return f(params); }));
       }
     }
   }
   if (wanted(4)) {
     progress("4 round trips");
-    for (int rep = 0; rep < reps; ++rep) {
-      pinned_to_cpu0([&] {
-        const int n = params.round_trips_pinned;
-        for (std::size_t c = 0; c < contenders.size(); ++c) {
-          results[c].rt_pinned.add(contenders[c].round_trip_us(n));
-        }
-        if (floors) {
-          send_wait_pinned.add(runloop_send_and_wait_us(n));
-          condvar_pinned.add(floor_condvar_round_trip_us(n));
-          futex_pinned.add(floor_futex_round_trip_us(n));
-        }
-      });
-      const int n = params.round_trips_unpinned;
+    const auto round_trips = [&](bool pinned, int n) {
       for (std::size_t c = 0; c < contenders.size(); ++c) {
-        results[c].rt_unpinned.add(contenders[c].round_trip_us(n));
+        const auto f = contenders[c].round_trip_us;
+        (pinned ? results[c].rt_pinned : results[c].rt_unpinned).add(in_child<double>(kCold, [&] {
+          return f(n);
+        }));
       }
       if (floors) {
-        send_wait_unpinned.add(runloop_send_and_wait_us(n));
-        condvar_unpinned.add(floor_condvar_round_trip_us(n));
-        futex_unpinned.add(floor_futex_round_trip_us(n));
+        const Measure send_wait = [&] { return runloop_send_and_wait_us(n); };
+        const Measure condvar = [&] { return floor_condvar_round_trip_us(n); };
+        const Measure futex = [&] { return floor_futex_round_trip_us(n); };
+        (pinned ? send_wait_pinned : send_wait_unpinned).add(in_child<double>(kCold, send_wait));
+        (pinned ? condvar_pinned : condvar_unpinned).add(in_child<double>(kCold, condvar));
+        (pinned ? futex_pinned : futex_unpinned).add(in_child<double>(kCold, futex));
       }
+    };
+    for (int rep = 0; rep < reps; ++rep) {
+      pinned_to_cpu0([&] { round_trips(true, params.round_trips_pinned); });
+      round_trips(false, params.round_trips_unpinned);
     }
   }
   if (wanted(5)) {
@@ -262,8 +311,10 @@ int run(int argc, char** argv) {
     // Allocation patterns are deterministic: one pass is enough, two guard against a fluke.
     for (int rep = 0; rep < std::min(reps, 2); ++rep) {
       for (std::size_t c = 0; c < contenders.size(); ++c) {
-        results[c].pending_callback.add(contenders[c].pending_callback_bytes(params));
-        results[c].pending_timer.add(contenders[c].pending_timer_bytes(params));
+        const auto callbacks = contenders[c].pending_callback_bytes;
+        const auto timers = contenders[c].pending_timer_bytes;
+        results[c].pending_callback.add(in_child<double>(kCold, [&] { return callbacks(params); }));
+        results[c].pending_timer.add(in_child<double>(kCold, [&] { return timers(params); }));
       }
     }
   }
@@ -362,6 +413,8 @@ int run(int argc, char** argv) {
       "each).\n"
       "       CPU = CPU time of the loop thread (single-threaded cases: robust on a loaded "
       "machine); else wall time.\n"
+      "       Every figure comes from a fresh child process; 1, 2 and 3d after one unmeasured "
+      "warm-up run in it.\n"
       "       3 = timers spread uniformly over the span, scheduled in shuffled order; CPU "
       "includes scheduling.\n"
       "       4 = send to the loop, the loop signals back through a futex; 4a\" uses "
