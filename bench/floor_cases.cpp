@@ -1,5 +1,8 @@
 // Floors: the same hand-over without any run loop, to tell the cost of the code from the
 // cost of the machine.
+#include <poll.h>
+
+#include <algorithm>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
@@ -85,6 +88,39 @@ double floor_futex_round_trip_us(int round_trips) {
   const auto end = Clock::now();
   server.join();
   return ns_between(start, end) / round_trips / 1e3;
+}
+
+// The ideal millisecond-poll loop that GLib (and libuv) are: deadlines already sorted in an
+// array (no scheduling, no queue), a clock read per wake-up and a poll() with the timeout
+// rounded up to whole milliseconds. Its CPU time is what sleeping ~1000 times costs on this
+// machine; its lateness is what a millisecond timeout allows.
+TimerStats floor_ms_poll_timers(const Params& params) {
+  const int n = params.timer_count;
+  TimerRecord record(n, params.timer_spread / n);
+  const double cpu_start = thread_cpu_ns();
+  record.base = Clock::now() + params.timer_lead;
+  int next = 0;
+  while (next < n) {
+    const auto now = Clock::now();
+    while (next < n && record.deadline(next) <= now) record.fire(next++);
+    if (next == n) break;
+    const auto ms = std::chrono::ceil<std::chrono::milliseconds>(record.deadline(next) - now);
+    poll(nullptr, 0, static_cast<int>(std::max<std::int64_t>(ms.count(), 0)));
+  }
+  TimerStats stats;
+  stats.loop_cpu_ms = (thread_cpu_ns() - cpu_start) / 1e6;
+  summarise_lateness(record.lateness_ns, stats);
+  return stats;
+}
+
+// schedule(delay) must read the clock (deadline = now + delay): its cost on this machine.
+double floor_clock_read_ns(const Params& params) {
+  const int n = params.cancel_count;
+  std::int64_t sink = 0;
+  const double cpu_start = thread_cpu_ns();
+  for (int i = 0; i < n; ++i) sink += Clock::now().time_since_epoch().count() & 1;
+  const double elapsed = thread_cpu_ns() - cpu_start;
+  return sink < 0 ? 0 : elapsed / n;
 }
 
 }  // namespace bench

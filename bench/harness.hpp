@@ -145,5 +145,7 @@ Contender libuv_contender();
 double floor_mutex_queue_ns(const Params& params);
 double floor_condvar_round_trip_us(int round_trips);
 double floor_futex_round_trip_us(int round_trips);
+TimerStats floor_ms_poll_timers(const Params& params);
+double floor_clock_read_ns(const Params& params);
 
 }  // namespace bench
