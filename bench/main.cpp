@@ -1,0 +1,462 @@
+// runloop_bench: this library side by side with the seed's way (raw GLib) and, when they
+// were found at configure time, standalone asio and libuv, in one run, as one table.
+//
+// Usage: runloop_bench [--quick] [--reps N] [--only 1,3,...]
+//   --quick   small sizes and one repetition: a smoke test, the figures mean nothing
+//   --reps N  repetitions of every measurement (medians are printed); default 5 (timers 3)
+//   --only    run only the listed cases (1 cross-thread send, 2 same-thread send,
+//             3 timers, 4 round trip, 5 memory)
+//   --contender NAME  measure only the contenders whose name starts with NAME, and no
+//             floors (for profiling one of them under perf or callgrind)
+#include <malloc.h>
+#include <sched.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <functional>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "harness.hpp"
+
+namespace bench {
+namespace {
+
+struct Options {
+  bool quick = false;
+  int reps = 0;  // 0: the default of each case
+  std::set<int> only;
+  std::string contender;  // empty: all
+};
+
+class Samples {
+ public:
+  void add(double value) { values_.push_back(value); }
+  std::optional<double> median() const {
+    if (values_.empty()) return std::nullopt;
+    std::vector<double> sorted = values_;
+    std::sort(sorted.begin(), sorted.end());
+    const std::size_t mid = sorted.size() / 2;
+    return sorted.size() % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  }
+
+ private:
+  std::vector<double> values_;
+};
+
+// Every metric of one contender.
+struct Results {
+  Samples cross_send, same_send, timer_cpu, late_median, late_p99, schedule_cancel;
+  Samples rt_pinned, rt_unpinned, pending_callback, pending_timer;
+};
+
+// Runs `body` with the calling thread, and every thread it creates, on CPU 0 only.
+void pinned_to_cpu0(const std::function<void()>& body) {
+  cpu_set_t saved;
+  CPU_ZERO(&saved);
+  sched_getaffinity(0, sizeof(saved), &saved);
+  cpu_set_t cpu0;
+  CPU_ZERO(&cpu0);
+  CPU_SET(0, &cpu0);
+  if (sched_setaffinity(0, sizeof(cpu0), &cpu0) != 0) std::perror("sched_setaffinity");
+  body();
+  sched_setaffinity(0, sizeof(saved), &saved);
+}
+
+// Runs `measure` in a forked child and returns its result. Every measurement gets a fresh
+// process: no contender inherits another's heap fragmentation (measured: runloop's
+// same-thread send went from 18 to 50 ns/msg after the seed's million GSources were freed,
+// all in malloc_consolidate), GLib default context, or leftover threads. With `warm_up`
+// the child runs the case once unmeasured first, so that the figure is the code's steady
+// state rather than the first touch of fresh pages (~30 ns/msg for 1M pending callbacks).
+template <class T>
+T in_child(bool warm_up, const std::function<T()>& measure) {
+  int fds[2];
+  if (pipe(fds) != 0) {
+    std::perror("pipe");
+    std::exit(1);
+  }
+  std::fflush(stdout);
+  std::fflush(stderr);
+  const pid_t pid = fork();
+  if (pid < 0) {
+    std::perror("fork");
+    std::exit(1);
+  }
+  if (pid == 0) {
+    close(fds[0]);
+    if (warm_up) {
+      // Keep freed memory in the heap (glibc would hand big blocks back to the kernel and
+      // the measured run would fault them in again), then run once to warm it.
+      mallopt(M_MMAP_THRESHOLD, 32 << 20);
+      mallopt(M_TRIM_THRESHOLD, 1 << 30);
+      measure();
+    }
+    const T value = measure();
+    const bool written = write(fds[1], &value, sizeof(value)) == sizeof(value);
+    _exit(written ? 0 : 1);
+  }
+  close(fds[1]);
+  T value{};
+  const bool complete = read(fds[0], &value, sizeof(value)) == sizeof(value);
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (!complete || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    std::fprintf(stderr, "runloop_bench: a measurement failed (child status %d)\n", status);
+    std::exit(1);
+  }
+  return value;
+}
+
+std::string format_value(std::optional<double> value) {
+  if (!value) return "n/a";
+  char text[32];
+  const double v = *value;
+  const double magnitude = std::fabs(v);
+  std::snprintf(text, sizeof(text),
+                magnitude >= 100  ? "%.0f"
+                : magnitude >= 10 ? "%.1f"
+                                  : "%.2f",
+                v);
+  return text;
+}
+
+std::string format_ratio(std::optional<double> ours, std::optional<double> other) {
+  if (!ours || !other || *other == 0) return "";
+  char text[32];
+  const double ratio = *ours / *other;
+  std::snprintf(text, sizeof(text), ratio < 0.1 ? "%.3fx" : "%.2fx", ratio);
+  return text;
+}
+
+struct Row {
+  std::string label;
+  std::optional<double> ours, seed, floor, asio, libuv;
+  std::string floor_name;
+  std::string target;
+  std::optional<bool> met;
+};
+
+void print_table(const std::vector<Row>& rows) {
+  std::printf("%-44s %9s %9s %9s %14s %9s %9s %9s  %-18s %s\n", "case", "runloop", "seed",
+              "ours/seed", "floor", "ours/floor", "asio", "libuv", "target", "status");
+  for (const Row& row : rows) {
+    const std::string floor =
+        row.floor ? format_value(row.floor) + " " + row.floor_name : std::string();
+    const char* status = !row.met ? "" : *row.met ? "met" : "MISSED";
+    std::printf("%-44s %9s %9s %9s %14s %9s %9s %9s  %-18s %s\n", row.label.c_str(),
+                format_value(row.ours).c_str(), format_value(row.seed).c_str(),
+                format_ratio(row.ours, row.seed).c_str(), floor.c_str(),
+                format_ratio(row.ours, row.floor).c_str(), format_value(row.asio).c_str(),
+                format_value(row.libuv).c_str(), row.target.c_str(), status);
+  }
+}
+
+Options parse(int argc, char** argv) {
+  Options options;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--quick") == 0) {
+      options.quick = true;
+    } else if (std::strcmp(argv[i], "--reps") == 0 && i + 1 < argc) {
+      options.reps = std::max(1, std::atoi(argv[++i]));
+    } else if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
+      for (const char* p = argv[++i]; *p != '\0'; ++p) {
+        if (*p >= '1' && *p <= '5') options.only.insert(*p - '0');
+      }
+    } else if (std::strcmp(argv[i], "--contender") == 0 && i + 1 < argc) {
+      options.contender = argv[++i];
+    } else {
+      std::fprintf(stderr, "usage: %s [--quick] [--reps N] [--only 1,2,3,4,5] [--contender NAME]\n",
+                   argv[0]);
+      std::exit(2);
+    }
+  }
+  return options;
+}
+
+void print_header(const Options& options, const Params& params,
+                  const std::vector<Contender>& contenders) {
+  char date[32];
+  const std::time_t now = std::time(nullptr);
+  std::strftime(date, sizeof(date), "%Y-%m-%d %H:%M", std::localtime(&now));
+  double load[3] = {0, 0, 0};
+  getloadavg(load, 3);
+  std::printf("runloop_bench  %s  %ld CPUs  load average %.2f %.2f %.2f%s\n", date,
+              sysconf(_SC_NPROCESSORS_ONLN), load[0], load[1], load[2],
+              options.quick ? "  (--quick: smoke run, sizes too small to mean anything)" : "");
+  std::printf("contenders:");
+  for (const Contender& c : contenders) std::printf(" %s", c.name);
+  std::printf("  (medians of the repetitions; n/a = not built in)\n");
+  std::printf(
+      "sizes: %d sends, %d timers over %lld ms, %d schedule+cancel, %d/%d round trips "
+      "(pinned/unpinned), %d pending\n\n",
+      params.send_count, params.timer_count,
+      static_cast<long long>(params.timer_spread.count() / 1000000), params.cancel_count,
+      params.round_trips_pinned, params.round_trips_unpinned, params.pending_count);
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+int run(int argc, char** argv) {
+  const Options options = parse(argc, argv);
+  Params params;
+  if (options.quick) {
+    params.send_count = 20'000;
+    params.timer_count = 2'000;
+    params.timer_spread = std::chrono::milliseconds(50);
+    params.timer_lead = std::chrono::milliseconds(20);
+    params.cancel_count = 10'000;
+    params.round_trips_pinned = 500;
+    params.round_trips_unpinned = 100;
+    params.pending_count = 10'000;
+  }
+  const int reps = options.reps > 0 ? options.reps : options.quick ? 1 : 5;
+  const int timer_reps = options.reps > 0 ? options.reps : options.quick ? 1 : 3;
+  const auto wanted = [&](int which) { return options.only.empty() || options.only.count(which); };
+
+  std::vector<Contender> contenders = {runloop_contender(), seed_contender()};
+#if defined(RUNLOOP_BENCH_HAVE_ASIO)
+  contenders.push_back(asio_contender());
+#endif
+#if defined(RUNLOOP_BENCH_HAVE_LIBUV)
+  contenders.push_back(libuv_contender());
+#endif
+  if (!options.contender.empty()) {
+    // Profiling one contender (perf, callgrind): keep it alone.
+    std::erase_if(contenders, [&](const Contender& c) {
+      return std::string(c.name).rfind(options.contender, 0) != 0;
+    });
+  }
+  print_header(options, params, contenders);
+
+  const bool floors = options.contender.empty();
+  std::vector<Results> results(contenders.size());
+  Samples floor_queue, condvar_pinned, condvar_unpinned, futex_pinned, futex_unpinned;
+  Samples send_wait_pinned, send_wait_unpinned;
+  Samples poll_cpu, poll_late_median, poll_late_p99, clock_read;
+  const auto start = Clock::now();
+  const auto progress = [](const char* what) { std::fprintf(stderr, "  measuring %s...\n", what); };
+
+  // Repetitions interleave the contenders, so that a burst of load from the other users of
+  // the machine spreads over all of them instead of hitting one. Each measurement runs in
+  // its own child process (see in_child).
+  constexpr bool kWarm = true, kCold = false;
+  using Measure = std::function<double()>;
+  if (wanted(1)) {
+    progress("1 cross-thread send");
+    for (int rep = 0; rep < reps; ++rep) {
+      for (std::size_t c = 0; c < contenders.size(); ++c) {
+        const auto f = contenders[c].cross_thread_send_ns;
+        results[c].cross_send.add(in_child<double>(kWarm, [&] { return f(params); }));
+      }
+      if (floors) {
+        floor_queue.add(in_child<double>(kWarm, [&] { return floor_mutex_queue_ns(params); }));
+      }
+    }
+  }
+  if (wanted(2)) {
+    progress("2 same-thread send");
+    for (int rep = 0; rep < reps; ++rep) {
+      for (std::size_t c = 0; c < contenders.size(); ++c) {
+        const auto f = contenders[c].same_thread_send_ns;
+        results[c].same_send.add(in_child<double>(kWarm, [&] { return f(params); }));
+      }
+    }
+  }
+  if (wanted(3)) {
+    progress("3 timers");
+    for (int rep = 0; rep < timer_reps; ++rep) {
+      for (std::size_t c = 0; c < contenders.size(); ++c) {
+        // Cold: a warm-up would cost another second per run.
+        const auto f = contenders[c].timers;
+        const TimerStats stats = in_child<TimerStats>(kCold, [&] { return f(params); });
+        results[c].timer_cpu.add(stats.loop_cpu_ms);
+        results[c].late_median.add(stats.lateness_median_us);
+        results[c].late_p99.add(stats.lateness_p99_us);
+      }
+      if (floors) {
+        const TimerStats stats =
+            in_child<TimerStats>(kCold, [&] { return floor_ms_poll_timers(params); });
+        poll_cpu.add(stats.loop_cpu_ms);
+        poll_late_median.add(stats.lateness_median_us);
+        poll_late_p99.add(stats.lateness_p99_us);
+      }
+    }
+    for (int rep = 0; rep < reps; ++rep) {
+      for (std::size_t c = 0; c < contenders.size(); ++c) {
+        const auto f = contenders[c].schedule_cancel_ns;
+        results[c].schedule_cancel.add(in_child<double>(kWarm, [&] { return f(params); }));
+      }
+      if (floors) {
+        clock_read.add(in_child<double>(kWarm, [&] { return floor_clock_read_ns(params); }));
+      }
+    }
+  }
+  if (wanted(4)) {
+    progress("4 round trips");
+    const auto round_trips = [&](bool pinned, int n) {
+      for (std::size_t c = 0; c < contenders.size(); ++c) {
+        const auto f = contenders[c].round_trip_us;
+        (pinned ? results[c].rt_pinned : results[c].rt_unpinned).add(in_child<double>(kCold, [&] {
+          return f(n);
+        }));
+      }
+      if (floors) {
+        const Measure send_wait = [&] { return runloop_send_and_wait_us(n); };
+        const Measure condvar = [&] { return floor_condvar_round_trip_us(n); };
+        const Measure futex = [&] { return floor_futex_round_trip_us(n); };
+        (pinned ? send_wait_pinned : send_wait_unpinned).add(in_child<double>(kCold, send_wait));
+        (pinned ? condvar_pinned : condvar_unpinned).add(in_child<double>(kCold, condvar));
+        (pinned ? futex_pinned : futex_unpinned).add(in_child<double>(kCold, futex));
+      }
+    };
+    for (int rep = 0; rep < reps; ++rep) {
+      pinned_to_cpu0([&] { round_trips(true, params.round_trips_pinned); });
+      round_trips(false, params.round_trips_unpinned);
+    }
+  }
+  if (wanted(5)) {
+    progress("5 memory");
+    // Allocation patterns are deterministic: one pass is enough, two guard against a fluke.
+    for (int rep = 0; rep < std::min(reps, 2); ++rep) {
+      for (std::size_t c = 0; c < contenders.size(); ++c) {
+        const auto callbacks = contenders[c].pending_callback_bytes;
+        const auto timers = contenders[c].pending_timer_bytes;
+        results[c].pending_callback.add(in_child<double>(kCold, [&] { return callbacks(params); }));
+        results[c].pending_timer.add(in_child<double>(kCold, [&] { return timers(params); }));
+      }
+    }
+  }
+
+  // The table: runloop is contender 0, the seed 1; asio and libuv where built in.
+  const auto column = [&](const char* name, Samples Results::*metric) -> std::optional<double> {
+    for (std::size_t c = 0; c < contenders.size(); ++c) {
+      if (std::strcmp(contenders[c].name, name) == 0) return (results[c].*metric).median();
+    }
+    return std::nullopt;
+  };
+  const auto make_row = [&](std::string label, Samples Results::*metric) {
+    Row row;
+    row.label = std::move(label);
+    row.ours = column("runloop", metric);
+    row.seed = column("seed (GLib)", metric);
+    row.asio = column("asio", metric);
+    row.libuv = column("libuv", metric);
+    return row;
+  };
+  const auto at_most = [](std::optional<double> value, double limit) -> std::optional<bool> {
+    if (!value) return std::nullopt;
+    return *value <= limit;
+  };
+  std::vector<Row> rows;
+  if (wanted(1)) {
+    Row row = make_row("1 cross-thread send [ns/msg]", &Results::cross_send);
+    row.floor = floor_queue.median();
+    row.floor_name = "mutexq";
+    row.target = "<= 60 ns";
+    row.met = at_most(row.ours, 60);
+    rows.push_back(row);
+  }
+  if (wanted(2)) {
+    Row row = make_row("2 same-thread send [CPU ns/msg]", &Results::same_send);
+    row.target = "<= 30 ns";
+    row.met = at_most(row.ours, 30);
+    rows.push_back(row);
+  }
+  if (wanted(3)) {
+    Row cpu = make_row("3a timers: loop-thread CPU [ms]", &Results::timer_cpu);
+    cpu.target = "<= 5% of seed";
+    if (cpu.ours && cpu.seed) cpu.met = *cpu.ours <= 0.05 * *cpu.seed;
+    cpu.floor = poll_cpu.median();
+    cpu.floor_name = "mspoll";
+    rows.push_back(cpu);
+    Row median = make_row("3b timers: lateness median [us]", &Results::late_median);
+    median.floor = poll_late_median.median();
+    median.floor_name = "mspoll";
+    rows.push_back(median);
+    Row p99 = make_row("3c timers: lateness p99 [us]", &Results::late_p99);
+    p99.floor = poll_late_p99.median();
+    p99.floor_name = "mspoll";
+    p99.target = "<= 1000 us";
+    p99.met = at_most(p99.ours, 1000);
+    rows.push_back(p99);
+    Row cancel = make_row("3d schedule + cancel [CPU ns/timer]", &Results::schedule_cancel);
+    cancel.target = "<= 60 ns";
+    cancel.floor = clock_read.median();
+    cancel.floor_name = "clock";
+    cancel.met = at_most(cancel.ours, 60);
+    rows.push_back(cancel);
+  }
+  if (wanted(4)) {
+    Row pinned = make_row("4a round trip, pinned to CPU 0 [us]", &Results::rt_pinned);
+    pinned.floor = condvar_pinned.median();
+    pinned.floor_name = "condvar";
+    pinned.target = "<= 1.3x condvar";
+    if (pinned.ours && pinned.floor) pinned.met = *pinned.ours <= 1.3 * *pinned.floor;
+    rows.push_back(pinned);
+    Row pinned_futex = make_row("4a' same, against the futex floor", &Results::rt_pinned);
+    pinned_futex.floor = futex_pinned.median();
+    pinned_futex.floor_name = "futex";
+    rows.push_back(pinned_futex);
+    Row wait_pinned;
+    wait_pinned.label = "4a\" send_and_wait, pinned [us]";
+    wait_pinned.ours = send_wait_pinned.median();
+    wait_pinned.floor = condvar_pinned.median();
+    wait_pinned.floor_name = "condvar";
+    rows.push_back(wait_pinned);
+    Row unpinned = make_row("4b round trip, unpinned [us]", &Results::rt_unpinned);
+    unpinned.floor = condvar_unpinned.median();
+    unpinned.floor_name = "condvar";
+    rows.push_back(unpinned);
+    Row unpinned_futex = make_row("4b' same, against the futex floor", &Results::rt_unpinned);
+    unpinned_futex.floor = futex_unpinned.median();
+    unpinned_futex.floor_name = "futex";
+    rows.push_back(unpinned_futex);
+    Row wait_unpinned;
+    wait_unpinned.label = "4b\" send_and_wait, unpinned [us]";
+    wait_unpinned.ours = send_wait_unpinned.median();
+    wait_unpinned.floor = condvar_unpinned.median();
+    wait_unpinned.floor_name = "condvar";
+    rows.push_back(wait_unpinned);
+  }
+  if (wanted(5)) {
+    rows.push_back(make_row("5a heap per pending callback [bytes]", &Results::pending_callback));
+    rows.push_back(make_row("5b heap per pending timer [bytes]", &Results::pending_timer));
+  }
+  print_table(rows);
+  std::printf(
+      "\nnotes: 1 = one producer thread, loop thread in run() until all ran; floor = bare "
+      "mutex queue, consumer polling.\n"
+      "       2 = sent from the loop thread, then run() until all ran (seed: one idle GSource "
+      "each).\n"
+      "       CPU = CPU time of the loop thread (single-threaded cases: robust on a loaded "
+      "machine); else wall time.\n"
+      "       Every figure comes from a fresh child process; 1, 2 and 3d after one unmeasured "
+      "warm-up run in it.\n"
+      "       3 = timers spread uniformly over the span, scheduled in shuffled order; CPU "
+      "includes scheduling.\n"
+      "           mspoll = an ideal loop over a sorted array sleeping in poll() with whole-ms "
+      "timeouts, as GLib does;\n"
+      "           clock = one steady_clock::now(), which schedule(delay) needs.\n"
+      "       4 = send to the loop, the loop signals back through a futex; 4a\" uses "
+      "Sender::send_and_wait.\n"
+      "       5 = heap growth (mallinfo2, all arenas) while pending; 5b adds the caller-side "
+      "handle object.\n");
+  std::printf("total time %.1f s\n", ns_between(start, Clock::now()) / 1e9);
+  return 0;
+}
+
+}  // namespace bench
+
+int main(int argc, char** argv) {
+  return bench::run(argc, argv);
+}
