@@ -25,6 +25,7 @@
 #include <string>
 
 #include "harness.hpp"
+#include "task_cases.hpp"
 
 namespace bench {
 namespace {
@@ -169,12 +170,13 @@ Options parse(int argc, char** argv) {
       options.reps = std::max(1, std::atoi(argv[++i]));
     } else if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
       for (const char* p = argv[++i]; *p != '\0'; ++p) {
-        if (*p >= '1' && *p <= '5') options.only.insert(*p - '0');
+        if (*p >= '1' && *p <= '6') options.only.insert(*p - '0');
       }
     } else if (std::strcmp(argv[i], "--contender") == 0 && i + 1 < argc) {
       options.contender = argv[++i];
     } else {
-      std::fprintf(stderr, "usage: %s [--quick] [--reps N] [--only 1,2,3,4,5] [--contender NAME]\n",
+      std::fprintf(stderr,
+                   "usage: %s [--quick] [--reps N] [--only 1,2,3,4,5,6] [--contender NAME]\n",
                    argv[0]);
       std::exit(2);
     }
@@ -243,6 +245,10 @@ int run(int argc, char** argv) {
   Samples floor_queue, condvar_pinned, condvar_unpinned, futex_pinned, futex_unpinned;
   Samples send_wait_pinned, send_wait_unpinned;
   Samples poll_cpu, poll_late_median, poll_late_p99, clock_read;
+  std::vector<int> task_counts = {10'000, 100'000, 1'000'000};
+  if (options.quick) task_counts = {1'000, 10'000};
+  std::vector<Samples> task_spawn(task_counts.size());
+  Samples task_delay, task_bytes;
   const auto start = Clock::now();
   const auto progress = [](const char* what) { std::fprintf(stderr, "  measuring %s...\n", what); };
 
@@ -335,6 +341,19 @@ int run(int argc, char** argv) {
         results[c].pending_timer.add(in_child<double>(kCold, [&] { return timers(params); }));
       }
     }
+  }
+
+  if (wanted(6) && (options.contender.empty() || options.contender.rfind("runloop", 0) == 0)) {
+    progress("6 tasks");
+    const int delay_count = options.quick ? 10'000 : 100'000;
+    for (int rep = 0; rep < reps; ++rep) {
+      for (std::size_t i = 0; i < task_counts.size(); ++i) {
+        const int n = task_counts[i];
+        task_spawn[i].add(in_child<double>(kWarm, [n] { return task_spawn_complete_ns(n); }));
+      }
+      task_delay.add(in_child<double>(kWarm, [&] { return task_delay_zero_ns(delay_count); }));
+    }
+    task_bytes.add(in_child<double>(kCold, [&] { return task_suspended_bytes(delay_count); }));
   }
 
   // The table: runloop is contender 0, the seed 1; asio and libuv where built in.
@@ -432,6 +451,26 @@ int run(int argc, char** argv) {
     rows.push_back(make_row("5a heap per pending callback [bytes]", &Results::pending_callback));
     rows.push_back(make_row("5b heap per pending timer [bytes]", &Results::pending_timer));
   }
+  if (wanted(6) && task_bytes.median()) {
+    for (std::size_t i = 0; i < task_counts.size(); ++i) {
+      Row row;
+      row.label = "6a spawn + complete, N=" + std::to_string(task_counts[i]) + " [CPU ns/task]";
+      row.ours = task_spawn[i].median();
+      row.target = "<= 200 ns, flat in N";
+      row.met = at_most(row.ours, 200);
+      rows.push_back(row);
+    }
+    Row delay;
+    delay.label = "6b tasks awaiting delay(0) once [CPU ns/task]";
+    delay.ours = task_delay.median();
+    delay.target = "<= 500 ns";
+    delay.met = at_most(delay.ours, 500);
+    rows.push_back(delay);
+    Row bytes;
+    bytes.label = "6c heap per suspended task, frame excluded [B]";
+    bytes.ours = task_bytes.median();
+    rows.push_back(bytes);
+  }
   print_table(rows);
   std::printf(
       "\nnotes: 1 = one producer thread, loop thread in run() until all ran; floor = bare "
@@ -450,7 +489,10 @@ int run(int argc, char** argv) {
       "       4 = send to the loop, the loop signals back through a futex; 4a\" uses "
       "Sender::send_and_wait.\n"
       "       5 = heap growth (mallinfo2, all arenas) while pending; 5b adds the caller-side "
-      "handle object.\n");
+      "handle object.\n"
+      "       6 = runloop only (the seed rescans its task list per spawn: ~68 s for 100k here);\n"
+      "           6c = the task's record, its delay timer and its JoinHandle, without the "
+      "coroutine frame.\n");
   std::printf("total time %.1f s\n", ns_between(start, Clock::now()) / 1e9);
   return 0;
 }
