@@ -15,6 +15,7 @@ message(STATUS "runloop backend: ${RUNLOOP_BACKEND}")
 set(RUNLOOP_BACKEND_SOURCES "")
 set(RUNLOOP_BACKEND_LIBRARIES "")
 set(RUNLOOP_PKGCONFIG_REQUIRES "")
+set(RUNLOOP_PKGCONFIG_LIBS_PRIVATE "")
 
 if(RUNLOOP_BACKEND STREQUAL "glib")
   find_package(PkgConfig REQUIRED)
@@ -22,6 +23,14 @@ if(RUNLOOP_BACKEND STREQUAL "glib")
   set(RUNLOOP_BACKEND_SOURCES src/backends/glib/glib_backend.cpp)
   set(RUNLOOP_BACKEND_LIBRARIES PkgConfig::GLIB ${CMAKE_DL_LIBS})
   set(RUNLOOP_PKGCONFIG_REQUIRES "glib-2.0")
+  set(RUNLOOP_PKGCONFIG_LIBS_PRIVATE "-ldl")
+elseif(RUNLOOP_BACKEND STREQUAL "win32")
+  # One message-only window per loop; user32 is all it needs.
+  set(RUNLOOP_BACKEND_SOURCES
+    src/backends/win32/message_window.cpp
+    src/backends/win32/win32_backend.cpp)
+  set(RUNLOOP_BACKEND_LIBRARIES user32)
+  set(RUNLOOP_PKGCONFIG_LIBS_PRIVATE "-luser32")
 else()
   message(FATAL_ERROR "runloop: backend '${RUNLOOP_BACKEND}' is not available in this build")
 endif()
