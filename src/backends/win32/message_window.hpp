@@ -1,7 +1,7 @@
 #pragma once
 
-// The one native object of the Win32 backend: a message-only window of a class that belongs
-// to the module embedding this copy of runloop.
+// What the Win32 backend puts into the process's window manager: one message-only window of a
+// class that belongs to the module embedding this copy of runloop.
 #ifndef WIN32_LEAN_AND_MEAN
 #define WIN32_LEAN_AND_MEAN
 #endif
