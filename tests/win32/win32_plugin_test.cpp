@@ -104,6 +104,8 @@ TEST(Win32Plugins, TwoDllsShareTheHostPumpAndOneUnloadsCleanly) {
 
   // A leaves work behind, shuts down and is unloaded.
   a->leave_pending_work();
+  MSG queued;
+  EXPECT_TRUE(PeekMessageW(&queued, window_a, 0, 0, PM_NOREMOVE)) << "A's wake-up is not queued";
   a->stop();
   const auto last_a = a->progress();
   EXPECT_EQ(last_a.pending_destroyed, 2);
