@@ -54,6 +54,15 @@ elseif(RUNLOOP_BACKEND STREQUAL "cf")
   set(RUNLOOP_BACKEND_LIBRARIES ${RUNLOOP_COREFOUNDATION_LIBRARIES})
   set(RUNLOOP_BACKEND_INCLUDE_DIRS ${RUNLOOP_COREFOUNDATION_INCLUDE_DIRS})
   set(RUNLOOP_PKGCONFIG_LIBS_PRIVATE "${RUNLOOP_COREFOUNDATION_PKGCONFIG_LIBS}")
+elseif(RUNLOOP_BACKEND STREQUAL "win32")
+  # One message-only window per loop; user32 is all it needs.
+  set(RUNLOOP_BACKEND_SOURCES
+    src/backends/win32/message_window.cpp
+    src/backends/win32/message_window.hpp
+    src/backends/win32/wait_timer.hpp
+    src/backends/win32/win32_backend.cpp)
+  set(RUNLOOP_BACKEND_LIBRARIES user32)
+  set(RUNLOOP_PKGCONFIG_LIBS_PRIVATE "-luser32")
 else()
   message(FATAL_ERROR "runloop: backend '${RUNLOOP_BACKEND}' is not available in this build")
 endif()

@@ -1,0 +1,116 @@
+#include "win32_test_util.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cwchar>
+
+namespace runloop::test {
+namespace {
+
+constexpr wchar_t kHostClass[] = L"runloop-test-host";
+
+void anchor() {}
+
+}  // namespace
+
+HMODULE module_containing(const void* address) {
+  HMODULE module = nullptr;
+  GetModuleHandleExW(
+      GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT,
+      static_cast<LPCWSTR>(address), &module);
+  return module;
+}
+
+HMODULE this_module() {
+  return module_containing(
+      reinterpret_cast<const void*>(reinterpret_cast<std::uintptr_t>(&anchor)));
+}
+
+std::wstring class_name_of(HWND window) {
+  wchar_t name[256] = {};
+  const int length = GetClassNameW(window, name, 256);
+  return std::wstring(name, length > 0 ? length : 0);
+}
+
+std::vector<HWND> runloop_windows_of(HMODULE module) {
+  std::vector<HWND> found;
+  // FindWindowExW with HWND_MESSAGE walks the message-only windows.
+  for (HWND window = FindWindowExW(HWND_MESSAGE, nullptr, nullptr, nullptr); window != nullptr;
+       window = FindWindowExW(HWND_MESSAGE, window, nullptr, nullptr)) {
+    wchar_t name[256] = {};
+    GetClassNameW(window, name, 256);
+    if (std::wcsncmp(name, L"runloop.", 8) != 0) continue;
+    // Other processes' windows are listed too, and their modules may sit at the same address.
+    DWORD process = 0;
+    GetWindowThreadProcessId(window, &process);
+    if (process != GetCurrentProcessId()) continue;
+    if (reinterpret_cast<HMODULE>(GetClassLongPtrW(window, GCLP_HMODULE)) != module) continue;
+    found.push_back(window);
+  }
+  return found;
+}
+
+HWND our_window() {
+  const auto windows = runloop_windows_of(this_module());
+  EXPECT_EQ(windows.size(), 1u) << "expected exactly one runloop window of this module";
+  return windows.size() == 1 ? windows.front() : nullptr;
+}
+
+bool class_registered(HMODULE module, const std::wstring& name) {
+  WNDCLASSEXW info{};
+  info.cbSize = sizeof(info);
+  return GetClassInfoExW(module, name.c_str(), &info) != 0;
+}
+
+bool host_pump_until(const std::function<bool()>& done, std::chrono::milliseconds timeout,
+                     const std::function<void(const MSG&)>& observe) {
+  const auto give_up = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    if (done()) return true;
+    if (std::chrono::steady_clock::now() > give_up) return false;
+    MSG msg;
+    if (!PeekMessageW(&msg, nullptr, 0, 0, PM_REMOVE)) {
+      MsgWaitForMultipleObjectsEx(0, nullptr, 5, QS_ALLINPUT, MWMO_INPUTAVAILABLE);
+      continue;
+    }
+    if (msg.message == WM_QUIT) {
+      PostQuitMessage(static_cast<int>(msg.wParam));  // not ours to swallow
+      return done();
+    }
+    if (observe) observe(msg);
+    TranslateMessage(&msg);
+    DispatchMessageW(&msg);
+  }
+}
+
+void host_pump_for(std::chrono::milliseconds duration) {
+  host_pump_until([] { return false; }, duration);
+}
+
+HostWindow::HostWindow() {
+  WNDCLASSEXW window_class{};
+  window_class.cbSize = sizeof(window_class);
+  window_class.lpfnWndProc = &HostWindow::procedure;
+  window_class.hInstance = this_module();
+  window_class.lpszClassName = kHostClass;
+  RegisterClassExW(&window_class);  // fails harmlessly when a previous test registered it
+  hwnd_ = CreateWindowExW(0, kHostClass, L"", 0, 0, 0, 0, 0, HWND_MESSAGE, nullptr, this_module(),
+                          nullptr);
+  SetWindowLongPtrW(hwnd_, GWLP_USERDATA, reinterpret_cast<LONG_PTR>(this));
+}
+
+HostWindow::~HostWindow() {
+  DestroyWindow(hwnd_);
+}
+
+LRESULT CALLBACK HostWindow::procedure(HWND hwnd, UINT message, WPARAM wparam, LPARAM lparam) {
+  auto* self = reinterpret_cast<HostWindow*>(GetWindowLongPtrW(hwnd, GWLP_USERDATA));
+  if (self != nullptr && message == WM_TIMER) {
+    ++self->timer_messages_;
+    return 0;
+  }
+  return DefWindowProcW(hwnd, message, wparam, lparam);
+}
+
+}  // namespace runloop::test
