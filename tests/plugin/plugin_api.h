@@ -32,8 +32,9 @@ typedef int (*PluginIsInitializedFn)(void);
 typedef int (*PluginStartWorkFn)(void);
 typedef void (*PluginProgressFn)(PluginProgress* out);
 // Schedules a far timer, spawns a task suspended on a far delay, queues `burst` sends from
-// another thread and `burst` from the loop thread, then deinit()s (the last reference) and joins the worker. Returns how many
-// tracked callbacks were left pending, or -1 when the loop was not initialised.
+// another thread and `burst` from the loop thread, then deinit()s (the last reference) and joins
+// the worker. Returns how many tracked callbacks were left pending, or -1 when the loop was not
+// initialised.
 typedef int (*PluginLeavePendingWorkAndDeinitFn)(unsigned burst);
 
 #ifdef __cplusplus
