@@ -22,7 +22,12 @@ ensure_packages() {
 # The packages every Linux build needs.
 ensure_base_packages() {
   ensure_packages cmake ninja-build g++ pkg-config libglib2.0-dev googletest libgtest-dev \
-    libgmock-dev libbenchmark-dev
+    libgmock-dev
+}
+
+# What runloop_bench compares against (optional: a column reads n/a without them).
+ensure_bench_packages() {
+  ensure_packages libasio-dev libuv1-dev
 }
 
 # build_and_test PRESET: configure, build and run the tests of one CMake preset.

@@ -4,6 +4,7 @@
 source "$(dirname "$0")/lib.sh"
 filter="${1:-}"
 ensure_base_packages
+ensure_bench_packages  # the bench's smoke test covers every contender
 failed=()
 for lane in "$RUNLOOP_ROOT"/scripts/lanes/*.sh; do
   name="$(basename "$lane" .sh)"

@@ -50,7 +50,8 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
-#include <cstring>
+#include <string>
+#include <system_error>
 #include <vector>
 
 #if defined(__ANDROID__)
@@ -83,7 +84,10 @@ std::atomic<Token> last_token{0};
 
 // One line to logcat (stderr goes nowhere in an app) or stderr; `error` is an errno or 0.
 void report(const char* what, int error) {
-  const char* why = error != 0 ? std::strerror(error) : "failed";
+  // error_code's message is thread-safe, unlike strerror().
+  const std::string message =
+      error != 0 ? std::error_code(error, std::generic_category()).message() : "failed";
+  const char* why = message.c_str();
 #if defined(__ANDROID__)
   __android_log_print(ANDROID_LOG_ERROR, "runloop", "%s: %s", what, why);
 #else
@@ -123,7 +127,8 @@ class AlooperBackend final : public Backend {
     live_backend.store(this, std::memory_order_relaxed);
     live_token.store(token_, std::memory_order_release);
 
-    void* data = reinterpret_cast<void*>(token_);
+    // The callback data is a token, not a pointer (see live_token).
+    void* data = reinterpret_cast<void*>(token_);  // NOLINT(performance-no-int-to-ptr)
     wake_registered_ =
         ALooper_addFd(looper_, wake_fd_, 0, ALOOPER_EVENT_INPUT, on_wake_fd, data) == 1;
     if (!wake_registered_) return fail("ALooper_addFd(eventfd)", 0);
