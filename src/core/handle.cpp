@@ -1,7 +1,6 @@
 #include "runloop/handle.hpp"
 
 #include "core/lifecycle.hpp"
-#include "runloop/run_loop.hpp"
 
 namespace runloop {
 
@@ -41,8 +40,9 @@ Handle::operator bool() const noexcept {
   if (detail::LoopCore* core = detail::current_core(token_.epoch)) {
     return core->is_pending(token_);
   }
-  // On the loop thread a stale epoch means that loop is gone; elsewhere we cannot look.
-  return !RunLoop::is_run_loop_thread();
+  // Off the loop thread the heap is not ours to look at: pending as far as we can tell while
+  // its loop lives. A handle of a loop that is gone is never pending.
+  return detail::live_epoch() == token_.epoch;
 }
 
 }  // namespace runloop

@@ -19,6 +19,7 @@ struct ModuleState {
   bool tearing_down = false;
   std::uint64_t last_epoch = 0;
   std::atomic<detail::LoopCore*> core{nullptr};
+  std::atomic<std::uint64_t> live_epoch{0};  // 0 from the start of shutdown
   std::atomic<std::thread::id> loop_thread{};
 };
 
@@ -44,6 +45,10 @@ LoopCore& require_core(std::uint64_t epoch) {
   LoopCore* core = state.core.load(std::memory_order_acquire);
   if (core != nullptr && !on_loop_thread()) throw RunLoopError(Error::NotRunLoopThread);
   throw RunLoopError(Error::NotInitialized);
+}
+
+std::uint64_t live_epoch() noexcept {
+  return state.live_epoch.load(std::memory_order_acquire);
 }
 
 Mailbox* acquire_mailbox(std::uint64_t epoch) noexcept {
@@ -75,6 +80,7 @@ Result<void, Error> RunLoop::init() {
   }
   ++state.last_epoch;
   state.core.store(*core, std::memory_order_release);
+  state.live_epoch.store(state.last_epoch, std::memory_order_release);
   state.references = 1;
   return {};
 }
@@ -92,6 +98,7 @@ void RunLoop::deinit() noexcept {
     }
     if (--state.references > 0) return;
     state.tearing_down = true;
+    state.live_epoch.store(0, std::memory_order_release);
     core = state.core.load(std::memory_order_relaxed);
   }
   // Without the lock: destructors of pending work run here and may call into the API.

@@ -14,6 +14,9 @@ LoopCore* current_core(std::uint64_t epoch = 0) noexcept;
 // Same, but throws RunLoopError (NotInitialized / NotRunLoopThread) instead of nullptr.
 LoopCore& require_core(std::uint64_t epoch);
 
+// Any thread: the epoch of the live loop, 0 while there is none (or it is shutting down).
+std::uint64_t live_epoch() noexcept;
+
 // Any thread: one reference to the mailbox of the loop lifetime `epoch` (0 = current), or
 // nullptr when that loop is gone.
 Mailbox* acquire_mailbox(std::uint64_t epoch) noexcept;

@@ -73,8 +73,9 @@ void Timer::stop() noexcept {
   state_->pending.cancel();
 }
 
+// Also false once its loop is gone: the pending tick was destroyed with it.
 bool Timer::is_running() const noexcept {
-  return state_ && state_->running;
+  return state_ && state_->running && static_cast<bool>(state_->pending);
 }
 
 }  // namespace runloop

@@ -146,7 +146,15 @@ TEST(Schedule, HandleOutlivingDeinitIsHarmless) {
   {
     LoopFixture fixture;
     survivor = fixture.loop().schedule(1h, [] {});
+    EXPECT_TRUE(survivor);
+    bool pending_elsewhere = false;
+    std::thread([&] { pending_elsewhere = static_cast<bool>(survivor); }).join();
+    EXPECT_TRUE(pending_elsewhere);
   }
+  EXPECT_FALSE(survivor);  // its loop is gone, and its timer with it
+  bool pending_elsewhere = true;
+  std::thread([&] { pending_elsewhere = static_cast<bool>(survivor); }).join();
+  EXPECT_FALSE(pending_elsewhere);
   survivor.cancel();
   EXPECT_FALSE(survivor);
   LoopFixture again;  // a new lifetime: the old token must not cancel anything here

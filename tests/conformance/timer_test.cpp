@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <optional>
+#include <thread>
 #include <vector>
 
 #include "test_support.hpp"
@@ -78,6 +80,18 @@ TEST(Timer, RestartsAfterStop) {
   const int at_stop = ticks;
   timer.start();
   ASSERT_TRUE(run_until(fixture.loop(), [&] { return ticks >= at_stop + 2; }));
+}
+
+TEST(Timer, NotRunningOnceItsLoopIsGone) {
+  std::optional<Timer> timer;
+  {
+    LoopFixture fixture;
+    timer.emplace(1ms, [] {});
+    timer->start();
+    EXPECT_TRUE(timer->is_running());
+  }
+  EXPECT_FALSE(timer->is_running());
+  timer.reset();  // harmless after deinit
 }
 
 TEST(Timer, StartOffTheLoopThreadThrows) {
