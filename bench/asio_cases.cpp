@@ -1,155 +1,132 @@
 // Standalone asio, used the way its documentation shows: asio::post() onto an io_context
 // run by the loop thread, one steady_timer per timer.
 #include <asio.hpp>
-#include <thread>
+#include <optional>
 
 #include "harness.hpp"
 
 namespace bench {
 namespace {
 
-double cross_thread_send_ns(const Params& params) {
-  asio::io_context io;
-  auto work = asio::make_work_guard(io);
-  const int n = params.send_count;
-  int done = 0;
-  const auto start = Clock::now();
-  std::thread producer([&] {
-    for (int i = 0; i < n; ++i) {
-      asio::post(io, [&done, &io, n] {
-        if (++done == n) io.stop();
-      });
-    }
-  });
-  io.run();
-  const auto end = Clock::now();
-  producer.join();
-  return ns_between(start, end) / n;
-}
-
-double same_thread_send_ns(const Params& params) {
-  asio::io_context io;
-  const int n = params.send_count;
-  int done = 0;
-  const double cpu_start = thread_cpu_ns();
-  for (int i = 0; i < n; ++i) asio::post(io, [&done] { ++done; });
-  io.run();  // returns once nothing is left
-  return (thread_cpu_ns() - cpu_start) / n;
-}
-
-TimerStats timers(const Params& params) {
-  asio::io_context io;
-  const int n = params.timer_count;
-  const TimerPlan plan = timer_plan(n, params.timer_spread);
-  TimerRecord record(n, plan.step);
-  std::vector<asio::steady_timer> timers;
-  timers.reserve(n);
-  const double cpu_start = thread_cpu_ns();
-  record.base = Clock::now() + params.timer_lead;
-  for (int i = 0; i < n; ++i) {
-    const int rank = plan.order[i];
-    timers.emplace_back(io, record.deadline(rank));
-    timers.back().async_wait([&record, rank](const asio::error_code&) { record.fire(rank); });
+// The loop thread's side of the send cases (see harness.hpp): an io_context whose run()
+// either lasts until stop() (a work guard keeps it busy) or returns once nothing is left.
+class Loop {
+ public:
+  enum Until { kStopped, kIdle };
+  explicit Loop(Until until) {
+    if (until == kStopped) work_.emplace(asio::make_work_guard(io_));
   }
-  io.run();  // returns once every timer fired
-  TimerStats stats;
-  stats.loop_cpu_ms = (thread_cpu_ns() - cpu_start) / 1e6;
-  summarise_lateness(record.lateness_ns, stats);
-  return stats;
-}
 
-double schedule_cancel_ns(const Params& params) {
-  asio::io_context io;
-  const int n = params.cancel_count;
-  const TimerPlan plan = timer_plan(n, params.timer_spread);
-  TimerRecord record(n, plan.step);
-  std::vector<asio::steady_timer> timers;
-  timers.reserve(n);
-  const double cpu_start = thread_cpu_ns();
-  record.base = Clock::now() + params.timer_lead;
-  for (int i = 0; i < n; ++i) {
-    timers.emplace_back(io, record.deadline(plan.order[i]));
-    timers.back().async_wait([&record, i](const asio::error_code& error) {
-      if (!error) record.fire(i);
-    });
+  template <class F>
+  void send(F&& f) {
+    asio::post(io_, std::forward<F>(f));
   }
-  for (auto& timer : timers) timer.cancel();
-  // A cancelled wait still completes (with operation_aborted): part of the cost.
-  io.poll();
-  return (thread_cpu_ns() - cpu_start) / n;
-}
+  template <class F>
+  void send_here(F&& f) {
+    asio::post(io_, std::forward<F>(f));
+  }
+  void run() { io_.run(); }
+  void stop() { io_.stop(); }
 
-double round_trip_us(int round_trips) {
-  asio::io_context io;
-  auto work = asio::make_work_guard(io);
-  FutexEvent reply;
-  double elapsed_ns = 0;
-  std::thread client([&] {
-    const auto start = Clock::now();
-    for (int i = 0; i < round_trips; ++i) {
-      asio::post(io, [&reply] { reply.signal(); });
-      reply.wait();
-    }
-    elapsed_ns = ns_between(start, Clock::now());
-    asio::post(io, [&io] { io.stop(); });
-  });
-  io.run();
-  client.join();
-  return elapsed_ns / round_trips / 1e3;
-}
+ private:
+  asio::io_context io_;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
+};
 
-double pending_callback_bytes(const Params& params) {
-  asio::io_context io;
-  const int n = params.pending_count;
-  int done = 0;
-  FutexEvent go, sent;
-  std::thread producer([&] {
-    go.wait();
-    for (int i = 0; i < n; ++i) asio::post(io, [&done] { ++done; });
-    sent.signal();
-  });
-  const double before = heap_in_use();
-  go.signal();
-  sent.wait();
-  const double after = heap_in_use();
-  producer.join();
-  io.run();
-  return (after - before) / n;
-}
-
-double pending_timer_bytes(const Params& params) {
-  asio::io_context io;
-  const int n = params.pending_count;
-  std::vector<asio::steady_timer> timers;  // the caller's storage: counted as sizeof below
-  timers.reserve(n);
-  const auto deadline = Clock::now() + std::chrono::hours(1);
-  int fired = 0;
-  const double before = heap_in_use();
-  for (int i = 0; i < n; ++i) {
+// The caller's side of asio's timers: a steady_timer each, in storage reserved beforehand.
+struct SteadyTimers {
+  SteadyTimers(asio::io_context& io_, int count) : io(io_) { timers.reserve(count); }
+  template <class Handler>
+  void start(Clock::time_point deadline, Handler handler) {
     timers.emplace_back(io, deadline);
-    timers.back().async_wait([&fired](const asio::error_code& error) {
-      if (!error) ++fired;
-    });
+    timers.back().async_wait(std::move(handler));
   }
-  const double after = heap_in_use();
-  for (auto& timer : timers) timer.cancel();
-  io.poll();
-  return (after - before) / n + sizeof(asio::steady_timer);
-}
+  // A cancelled wait still completes (with operation_aborted): part of the cost.
+  void cancel_all() {
+    for (auto& timer : timers) timer.cancel();
+    io.poll();
+  }
+
+  asio::io_context& io;
+  std::vector<asio::steady_timer> timers;
+};
+
+struct AsioCases {
+  static double cross_thread_send_ns(const Params& params) {
+    Loop loop(Loop::kStopped);
+    return measure_cross_thread_send_ns(loop, params.send_count);
+  }
+
+  // Its callbacks only count: run() returns once they all ran.
+  static double same_thread_send_ns(const Params& params) {
+    Loop loop(Loop::kIdle);
+    int done = 0;
+    return measure_same_thread_send_ns(loop, params.send_count, [&done] { ++done; });
+  }
+
+  static TimerStats timers(const Params& params) {
+    asio::io_context io;
+    PlannedTimers planned(params.timer_count, params.timer_spread);
+    TimerRecord& record = planned.record;
+    SteadyTimers steady(io, params.timer_count);
+    return measure_timers(
+        planned, params.timer_lead,
+        [&](int rank) {
+          steady.start(record.deadline(rank),
+                       [&record, rank](const asio::error_code&) { record.fire(rank); });
+        },
+        [&] { io.run(); });  // returns once every timer fired
+  }
+
+  static double schedule_cancel_ns(const Params& params) {
+    asio::io_context io;
+    PlannedTimers planned(params.cancel_count, params.timer_spread);
+    TimerRecord& record = planned.record;
+    SteadyTimers steady(io, params.cancel_count);
+    return measure_schedule_cancel_ns<DueAt::deadline>(
+        planned, params.timer_lead,
+        [&](int i, int rank) {
+          steady.start(record.deadline(rank), [&record, i](const asio::error_code& error) {
+            if (!error) record.fire(i);
+          });
+        },
+        [&] { steady.cancel_all(); });
+  }
+
+  static double round_trip_us(int round_trips) {
+    Loop loop(Loop::kStopped);
+    return measure_round_trip_us(loop, round_trips);
+  }
+
+  static double pending_callback_bytes(const Params& params) {
+    Loop loop(Loop::kIdle);
+    int done = 0;
+    const double bytes =
+        measure_pending_callback_bytes(loop, params.pending_count, [&done] { ++done; });
+    loop.run();
+    return bytes;
+  }
+
+  static double pending_timer_bytes(const Params& params) {
+    asio::io_context io;
+    SteadyTimers steady(io, params.pending_count);  // the caller's storage: counted as sizeof
+    const auto deadline = Clock::now() + std::chrono::hours(1);
+    int fired = 0;
+    const double bytes =
+        measure_pending_timer_bytes<asio::steady_timer>(params.pending_count, [&](int) {
+          steady.start(deadline, [&fired](const asio::error_code& error) {
+            if (!error) ++fired;
+          });
+        });
+    steady.cancel_all();
+    return bytes;
+  }
+};
 
 }  // namespace
 
 Contender asio_contender() {
-  Contender c;
-  c.name = "asio";
-  c.cross_thread_send_ns = cross_thread_send_ns;
-  c.same_thread_send_ns = same_thread_send_ns;
-  c.timers = timers;
-  c.schedule_cancel_ns = schedule_cancel_ns;
-  c.round_trip_us = round_trip_us;
-  c.pending_callback_bytes = pending_callback_bytes;
-  c.pending_timer_bytes = pending_timer_bytes;
-  return c;
+  return contender<AsioCases>("asio");
 }
 
 }  // namespace bench

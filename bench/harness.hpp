@@ -1,7 +1,8 @@
 #pragma once
 
-// Shared pieces of runloop_bench: what one contender must implement, and the measuring
-// tools every contender uses the same way (clocks, futex event, heap accounting).
+// Shared pieces of runloop_bench: what one contender must implement, the measuring tools
+// every contender uses the same way (clocks, futex event, heap accounting), and the body of
+// every measurement, written once for all contenders.
 
 #include <linux/futex.h>
 #include <malloc.h>
@@ -12,6 +13,7 @@
 #include <chrono>
 #include <cstdint>
 #include <ctime>
+#include <thread>
 #include <vector>
 
 namespace bench {
@@ -51,6 +53,22 @@ struct Contender {
   double (*pending_callback_bytes)(const Params&) = nullptr;  // cross-thread, not yet run
   double (*pending_timer_bytes)(const Params&) = nullptr;
 };
+
+// The Contender whose measurements are the static member functions of `Cases`, named as
+// Contender's members.
+template <class Cases>
+Contender contender(const char* name) {
+  Contender c;
+  c.name = name;
+  c.cross_thread_send_ns = Cases::cross_thread_send_ns;
+  c.same_thread_send_ns = Cases::same_thread_send_ns;
+  c.timers = Cases::timers;
+  c.schedule_cancel_ns = Cases::schedule_cancel_ns;
+  c.round_trip_us = Cases::round_trip_us;
+  c.pending_callback_bytes = Cases::pending_callback_bytes;
+  c.pending_timer_bytes = Cases::pending_timer_bytes;
+  return c;
+}
 
 inline double thread_cpu_ns() {
   timespec ts{};
@@ -129,6 +147,177 @@ struct TimerRecord {
 
 // Lateness percentiles (µs) of fire times against deadlines; nanosecond inputs.
 void summarise_lateness(std::vector<double>& lateness_ns, TimerStats& stats);
+
+// The timers of one timer case: `count` of them per timer_plan(), and the record their
+// callbacks write.
+struct PlannedTimers {
+  PlannedTimers(int count, std::chrono::nanoseconds spread)
+      : plan(timer_plan(count, spread)), record(count, plan.step) {}
+  TimerPlan plan;
+  TimerRecord record;
+};
+
+// ---------------------------------------------------------------------------------------
+// The measurements. Each contender supplies only how its library does one step.
+//
+// Cases 1, 2, 4 and 5a drive a contender through `Loop`, a small adapter that lives on the
+// loop thread for one case:
+//   loop.send(f)       queues f to run on the loop thread; callable from any thread
+//   loop.send_here(f)  the same, from the loop thread (the seed queues an idle source there)
+//   loop.run()         runs the loop until stop()
+//   loop.stop()        ends run(); called by a callback, on the loop thread
+// The timer cases take the contender's steps as lambdas: every library holds timers its
+// own way.
+
+// The callback of the send cases: counts, and the n-th stops the loop. Where a contender
+// sends another callback (a bare count: asio's run() returns by itself once idle, and
+// runloop never runs its pending ones), it passes its own: the callback's size is part of
+// what is measured (it decides whether std::function or GLib's box allocate, and how much).
+template <class Loop>
+auto count_then_stop(int& done, Loop& loop, int n) {
+  return [&done, &loop, n] {
+    if (++done == n) loop.stop();
+  };
+}
+
+// 1: a producer thread sends n callbacks while the loop thread is in run() until the last
+// one ran. Wall time per message.
+template <class Loop>
+double measure_cross_thread_send_ns(Loop& loop, int n) {
+  int done = 0;  // loop thread only
+  const auto start = Clock::now();
+  std::thread producer([&] {
+    for (int i = 0; i < n; ++i) loop.send(count_then_stop(done, loop, n));
+  });
+  loop.run();
+  const auto end = Clock::now();
+  producer.join();
+  return ns_between(start, end) / n;
+}
+
+// 2: n copies of `callback` sent from the loop thread, then run() until all ran (the
+// callback sees to it that run() returns). Loop-thread CPU time per message.
+template <class Loop, class F>
+double measure_same_thread_send_ns(Loop& loop, int n, const F& callback) {
+  const double cpu_start = thread_cpu_ns();
+  for (int i = 0; i < n; ++i) loop.send_here(callback);
+  loop.run();
+  return (thread_cpu_ns() - cpu_start) / n;
+}
+
+// 3a-c: `schedule(rank)` schedules every timer, in the plan's shuffled order: due at
+// record.deadline(rank), it calls record.fire(rank). Then `run()` returns once
+// record.all_fired(). Loop-thread CPU time from before the first schedule, so that
+// scheduling counts; `on_start()` runs first on that clock (libuv refreshes its time there).
+struct NoOp {
+  void operator()() const {}
+};
+template <class Schedule, class Run, class OnStart = NoOp>
+TimerStats measure_timers(PlannedTimers& timers, std::chrono::nanoseconds lead, Schedule schedule,
+                          Run run, OnStart on_start = {}) {
+  const double cpu_start = thread_cpu_ns();
+  on_start();
+  timers.record.base = Clock::now() + lead;
+  for (const int rank : timers.plan.order) schedule(rank);
+  run();
+  TimerStats stats;
+  stats.loop_cpu_ms = (thread_cpu_ns() - cpu_start) / 1e6;
+  summarise_lateness(timers.record.lateness_ns, stats);
+  return stats;
+}
+
+// How a contender's case-3d timers are due: at record.deadline(rank), whose base the
+// measurement sets (on the clock, `lead` from now), or after a delay from now that the
+// contender computes, its schedule reading the clock itself (runloop's schedule(delay)).
+enum class DueAt { deadline, delay };
+
+// 3d: `schedule(i, rank)` schedules the i-th timer of the plan's order (of that rank), then
+// `cancel()` cancels every one. Loop-thread CPU time per timer.
+template <DueAt due, class Schedule, class Cancel>
+double measure_schedule_cancel_ns(PlannedTimers& timers, std::chrono::nanoseconds lead,
+                                  Schedule schedule, Cancel cancel) {
+  const int n = static_cast<int>(timers.plan.order.size());
+  const double cpu_start = thread_cpu_ns();
+  if constexpr (due == DueAt::deadline) timers.record.base = Clock::now() + lead;
+  for (int i = 0; i < n; ++i) schedule(i, timers.plan.order[i]);
+  cancel();
+  return (thread_cpu_ns() - cpu_start) / n;
+}
+
+// 4: a client thread calls `request()` round_trips times, then has the loop stopped; the
+// loop thread is in run() meanwhile. Wall time per round trip, on the client.
+template <class Loop, class Request>
+double measure_round_trip_us(Loop& loop, int round_trips, Request request) {
+  double elapsed_ns = 0;
+  std::thread client([&] {
+    const auto start = Clock::now();
+    for (int i = 0; i < round_trips; ++i) request();
+    elapsed_ns = ns_between(start, Clock::now());
+    loop.send([&loop] { loop.stop(); });
+  });
+  loop.run();
+  client.join();
+  return elapsed_ns / round_trips / 1e3;
+}
+
+// 4, the request of every contender: a callback that wakes the client through a futex.
+template <class Loop>
+double measure_round_trip_us(Loop& loop, int round_trips) {
+  FutexEvent reply;
+  return measure_round_trip_us(loop, round_trips, [&] {
+    loop.send([&reply] { reply.signal(); });
+    reply.wait();
+  });
+}
+
+// 5a: heap growth while n copies of `callback`, sent from another thread, are pending.
+// What becomes of them afterwards is the caller's business.
+template <class Loop, class F>
+double measure_pending_callback_bytes(Loop& loop, int n, const F& callback) {
+  FutexEvent go, sent;
+  std::thread producer([&] {
+    go.wait();
+    for (int i = 0; i < n; ++i) loop.send(callback);
+    sent.signal();
+  });
+  const double before = heap_in_use();
+  go.signal();
+  sent.wait();
+  const double after = heap_in_use();
+  producer.join();
+  return (after - before) / n;
+}
+
+// Cases 1, 2 and 4 of a contender whose Loop adapter is default-constructed and whose
+// same-thread callbacks are count_then_stop: its Cases struct derives from this one.
+template <class Loop>
+struct LoopCases {
+  static double cross_thread_send_ns(const Params& params) {
+    Loop loop;
+    return measure_cross_thread_send_ns(loop, params.send_count);
+  }
+  static double same_thread_send_ns(const Params& params) {
+    Loop loop;
+    const int n = params.send_count;
+    int done = 0;
+    return measure_same_thread_send_ns(loop, n, count_then_stop(done, loop, n));
+  }
+  static double round_trip_us(int round_trips) {
+    Loop loop;
+    return measure_round_trip_us(loop, round_trips);
+  }
+};
+
+// 5b: heap growth while n timers due in an hour are pending (`schedule(i)` schedules the
+// i-th), plus the caller's handle object, sizeof(Handle). Cancelling them afterwards is the
+// caller's business.
+template <class Handle, class Schedule>
+double measure_pending_timer_bytes(int n, Schedule schedule) {
+  const double before = heap_in_use();
+  for (int i = 0; i < n; ++i) schedule(i);
+  const double after = heap_in_use();
+  return (after - before) / n + sizeof(Handle);
+}
 
 }  // namespace bench
 

@@ -5,14 +5,15 @@
 #include <algorithm>
 #include <functional>
 #include <mutex>
-#include <thread>
+#include <vector>
 
 #include "harness.hpp"
 
 namespace bench {
 namespace {
 
-// A uv loop with a cross-thread queue; lives on the loop thread's stack for one case.
+// A uv loop with a cross-thread queue; lives on the loop thread's stack for one case. The
+// loop thread's side of the send cases (see harness.hpp).
 class UvLoop {
  public:
   UvLoop() {
@@ -28,12 +29,16 @@ class UvLoop {
   }
 
   // Any thread.
-  void post(std::function<void()> f) {
+  void send(std::function<void()> f) {
     {
       std::lock_guard lock(mutex_);
       queue_.push_back(std::move(f));
     }
     uv_async_send(&async_);
+  }
+  template <class F>
+  void send_here(F&& f) {
+    send(std::forward<F>(f));
   }
   void run() { uv_run(&loop_, UV_RUN_DEFAULT); }
   void stop() { uv_stop(&loop_); }
@@ -56,41 +61,10 @@ class UvLoop {
   std::vector<std::function<void()>> batch_;
 };
 
-double cross_thread_send_ns(const Params& params) {
-  UvLoop loop;
-  const int n = params.send_count;
-  int done = 0;
-  const auto start = Clock::now();
-  std::thread producer([&] {
-    for (int i = 0; i < n; ++i) {
-      loop.post([&done, &loop, n] {
-        if (++done == n) loop.stop();
-      });
-    }
-  });
-  loop.run();
-  const auto end = Clock::now();
-  producer.join();
-  return ns_between(start, end) / n;
-}
-
-double same_thread_send_ns(const Params& params) {
-  UvLoop loop;
-  const int n = params.send_count;
-  int done = 0;
-  const double cpu_start = thread_cpu_ns();
-  for (int i = 0; i < n; ++i) {
-    loop.post([&done, &loop, n] {
-      if (++done == n) loop.stop();
-    });
-  }
-  loop.run();
-  return (thread_cpu_ns() - cpu_start) / n;
-}
-
 // The timer cases keep their uv_timer_t in one array; the callback finds its index there.
 struct UvTimers {
-  UvTimers(UvLoop& uv, int count) : loop(uv), handles(count) {}
+  UvTimers(UvLoop& uv, int count, TimerRecord* record_ = nullptr)
+      : loop(uv), handles(count), record(record_) {}
   ~UvTimers() {
     for (auto& handle : handles) {
       // Closing lets the loop forget the handle; the array must outlive the close.
@@ -112,123 +86,74 @@ struct UvTimers {
     uv_timer_start(handle, callback, static_cast<std::uint64_t>(delay_ms), 0);
   }
   int index_of(uv_timer_t* handle) const { return static_cast<int>(handle - handles.data()); }
+  void stop_all() {
+    for (auto& handle : handles) uv_timer_stop(&handle);
+  }
 
   UvLoop& loop;
   std::vector<uv_timer_t> handles;
   TimerRecord* record = nullptr;
 };
 
-TimerStats timers(const Params& params) {
-  UvLoop loop;
-  const int n = params.timer_count;
-  const TimerPlan plan = timer_plan(n, params.timer_spread);
-  TimerRecord record(n, plan.step);
-  UvTimers timers(loop, n);
-  timers.record = &record;
-  const double cpu_start = thread_cpu_ns();
-  uv_update_time(loop.loop());
-  record.base = Clock::now() + params.timer_lead;
-  for (int i = 0; i < n; ++i) {
-    const int rank = plan.order[i];
-    timers.start(rank, record.deadline(rank), [](uv_timer_t* handle) {
-      auto* self = static_cast<UvTimers*>(handle->data);
-      self->record->fire(self->index_of(handle));
-      if (self->record->all_fired()) self->loop.stop();
-    });
+// Cases 1, 2 and 4 are LoopCases' (harness.hpp).
+struct LibuvCases : LoopCases<UvLoop> {
+  static TimerStats timers(const Params& params) {
+    UvLoop loop;
+    PlannedTimers planned(params.timer_count, params.timer_spread);
+    UvTimers uv_timers(loop, params.timer_count, &planned.record);
+    return measure_timers(
+        planned, params.timer_lead,
+        [&](int rank) {
+          uv_timers.start(rank, planned.record.deadline(rank), [](uv_timer_t* handle) {
+            auto* self = static_cast<UvTimers*>(handle->data);
+            self->record->fire(self->index_of(handle));
+            if (self->record->all_fired()) self->loop.stop();
+          });
+        },
+        [&] { loop.run(); }, [&] { uv_update_time(loop.loop()); });
   }
-  loop.run();
-  TimerStats stats;
-  stats.loop_cpu_ms = (thread_cpu_ns() - cpu_start) / 1e6;
-  summarise_lateness(record.lateness_ns, stats);
-  return stats;
-}
 
-double schedule_cancel_ns(const Params& params) {
-  UvLoop loop;
-  const int n = params.cancel_count;
-  const TimerPlan plan = timer_plan(n, params.timer_spread);
-  TimerRecord record(n, plan.step);
-  UvTimers timers(loop, n);  // the caller's storage, allocated beforehand
-  timers.record = &record;
-  uv_update_time(loop.loop());
-  const double cpu_start = thread_cpu_ns();
-  record.base = Clock::now() + params.timer_lead;
-  for (int i = 0; i < n; ++i) {
-    timers.start(i, record.deadline(plan.order[i]), [](uv_timer_t* handle) {
-      auto* self = static_cast<UvTimers*>(handle->data);
-      self->record->fire(self->index_of(handle));
-    });
+  static double schedule_cancel_ns(const Params& params) {
+    UvLoop loop;
+    PlannedTimers planned(params.cancel_count, params.timer_spread);
+    // The caller's storage, allocated beforehand.
+    UvTimers uv_timers(loop, params.cancel_count, &planned.record);
+    uv_update_time(loop.loop());
+    return measure_schedule_cancel_ns<DueAt::deadline>(
+        planned, params.timer_lead,
+        [&](int i, int rank) {
+          uv_timers.start(i, planned.record.deadline(rank), [](uv_timer_t* handle) {
+            auto* self = static_cast<UvTimers*>(handle->data);
+            self->record->fire(self->index_of(handle));
+          });
+        },
+        [&] { uv_timers.stop_all(); });
   }
-  for (auto& handle : timers.handles) uv_timer_stop(&handle);
-  return (thread_cpu_ns() - cpu_start) / n;
-}
 
-double round_trip_us(int round_trips) {
-  UvLoop loop;
-  FutexEvent reply;
-  double elapsed_ns = 0;
-  std::thread client([&] {
-    const auto start = Clock::now();
-    for (int i = 0; i < round_trips; ++i) {
-      loop.post([&reply] { reply.signal(); });
-      reply.wait();
-    }
-    elapsed_ns = ns_between(start, Clock::now());
-    loop.post([&loop] { loop.stop(); });
-  });
-  loop.run();
-  client.join();
-  return elapsed_ns / round_trips / 1e3;
-}
+  static double pending_callback_bytes(const Params& params) {
+    UvLoop loop;
+    const int n = params.pending_count;
+    int done = 0;
+    const double bytes = measure_pending_callback_bytes(loop, n, count_then_stop(done, loop, n));
+    loop.run();
+    return bytes;
+  }
 
-double pending_callback_bytes(const Params& params) {
-  UvLoop loop;
-  const int n = params.pending_count;
-  int done = 0;
-  FutexEvent go, sent;
-  std::thread producer([&] {
-    go.wait();
-    for (int i = 0; i < n; ++i) {
-      loop.post([&done, &loop, n] {
-        if (++done == n) loop.stop();
-      });
-    }
-    sent.signal();
-  });
-  const double before = heap_in_use();
-  go.signal();
-  sent.wait();
-  const double after = heap_in_use();
-  producer.join();
-  loop.run();
-  return (after - before) / n;
-}
-
-double pending_timer_bytes(const Params& params) {
-  UvLoop loop;
-  const int n = params.pending_count;
-  UvTimers timers(loop, n);  // the caller's storage: counted as sizeof below
-  const auto deadline = Clock::now() + std::chrono::hours(1);
-  const double before = heap_in_use();
-  for (int i = 0; i < n; ++i) timers.start(i, deadline, [](uv_timer_t*) {});
-  const double after = heap_in_use();
-  for (auto& handle : timers.handles) uv_timer_stop(&handle);
-  return (after - before) / n + sizeof(uv_timer_t);
-}
+  static double pending_timer_bytes(const Params& params) {
+    UvLoop loop;
+    UvTimers uv_timers(loop, params.pending_count);  // the caller's storage: counted as sizeof
+    const auto deadline = Clock::now() + std::chrono::hours(1);
+    const double bytes = measure_pending_timer_bytes<uv_timer_t>(
+        params.pending_count, [&](int i) { uv_timers.start(i, deadline, [](uv_timer_t*) {}); });
+    uv_timers.stop_all();
+    return bytes;
+  }
+};
 
 }  // namespace
 
 Contender libuv_contender() {
-  Contender c;
-  c.name = "libuv";
-  c.cross_thread_send_ns = cross_thread_send_ns;
-  c.same_thread_send_ns = same_thread_send_ns;
-  c.timers = timers;
-  c.schedule_cancel_ns = schedule_cancel_ns;
-  c.round_trip_us = round_trip_us;
-  c.pending_callback_bytes = pending_callback_bytes;
-  c.pending_timer_bytes = pending_timer_bytes;
-  return c;
+  return contender<LibuvCases>("libuv");
 }
 
 }  // namespace bench

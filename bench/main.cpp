@@ -257,25 +257,32 @@ int run(int argc, char** argv) {
   // its own child process (see in_child).
   constexpr bool kWarm = true, kCold = false;
   using Measure = std::function<double()>;
+  // Contender c's `measure(arg)`, in a child process, into its `metric`.
+  const auto measure_one = [&](std::size_t c, bool warm, auto measure, Samples Results::*metric,
+                               const auto& arg) {
+    const auto f = contenders[c].*measure;
+    (results[c].*metric).add(in_child<double>(warm, [&] { return f(arg); }));
+  };
+  // One repetition of a case: every contender's `measure(arg)` in turn.
+  const auto each_contender = [&](bool warm, auto measure, Samples Results::*metric,
+                                  const auto& arg) {
+    for (std::size_t c = 0; c < contenders.size(); ++c) measure_one(c, warm, measure, metric, arg);
+  };
+  // A floor's `measure(params)`, in a child process, into `samples`.
+  const auto measure_floor = [&](bool warm, double (*measure)(const Params&), Samples& samples) {
+    if (floors) samples.add(in_child<double>(warm, [&] { return measure(params); }));
+  };
   if (wanted(1)) {
     progress("1 cross-thread send");
     for (int rep = 0; rep < reps; ++rep) {
-      for (std::size_t c = 0; c < contenders.size(); ++c) {
-        const auto f = contenders[c].cross_thread_send_ns;
-        results[c].cross_send.add(in_child<double>(kWarm, [&] { return f(params); }));
-      }
-      if (floors) {
-        floor_queue.add(in_child<double>(kWarm, [&] { return floor_mutex_queue_ns(params); }));
-      }
+      each_contender(kWarm, &Contender::cross_thread_send_ns, &Results::cross_send, params);
+      measure_floor(kWarm, floor_mutex_queue_ns, floor_queue);
     }
   }
   if (wanted(2)) {
     progress("2 same-thread send");
     for (int rep = 0; rep < reps; ++rep) {
-      for (std::size_t c = 0; c < contenders.size(); ++c) {
-        const auto f = contenders[c].same_thread_send_ns;
-        results[c].same_send.add(in_child<double>(kWarm, [&] { return f(params); }));
-      }
+      each_contender(kWarm, &Contender::same_thread_send_ns, &Results::same_send, params);
     }
   }
   if (wanted(3)) {
@@ -298,24 +305,15 @@ int run(int argc, char** argv) {
       }
     }
     for (int rep = 0; rep < reps; ++rep) {
-      for (std::size_t c = 0; c < contenders.size(); ++c) {
-        const auto f = contenders[c].schedule_cancel_ns;
-        results[c].schedule_cancel.add(in_child<double>(kWarm, [&] { return f(params); }));
-      }
-      if (floors) {
-        clock_read.add(in_child<double>(kWarm, [&] { return floor_clock_read_ns(params); }));
-      }
+      each_contender(kWarm, &Contender::schedule_cancel_ns, &Results::schedule_cancel, params);
+      measure_floor(kWarm, floor_clock_read_ns, clock_read);
     }
   }
   if (wanted(4)) {
     progress("4 round trips");
     const auto round_trips = [&](bool pinned, int n) {
-      for (std::size_t c = 0; c < contenders.size(); ++c) {
-        const auto f = contenders[c].round_trip_us;
-        (pinned ? results[c].rt_pinned : results[c].rt_unpinned).add(in_child<double>(kCold, [&] {
-          return f(n);
-        }));
-      }
+      each_contender(kCold, &Contender::round_trip_us,
+                     pinned ? &Results::rt_pinned : &Results::rt_unpinned, n);
       if (floors) {
         const Measure send_wait = [&] { return runloop_send_and_wait_us(n); };
         const Measure condvar = [&] { return floor_condvar_round_trip_us(n); };
@@ -335,10 +333,9 @@ int run(int argc, char** argv) {
     // Allocation patterns are deterministic: one pass is enough, two guard against a fluke.
     for (int rep = 0; rep < std::min(reps, 2); ++rep) {
       for (std::size_t c = 0; c < contenders.size(); ++c) {
-        const auto callbacks = contenders[c].pending_callback_bytes;
-        const auto timers = contenders[c].pending_timer_bytes;
-        results[c].pending_callback.add(in_child<double>(kCold, [&] { return callbacks(params); }));
-        results[c].pending_timer.add(in_child<double>(kCold, [&] { return timers(params); }));
+        measure_one(c, kCold, &Contender::pending_callback_bytes, &Results::pending_callback,
+                    params);
+        measure_one(c, kCold, &Contender::pending_timer_bytes, &Results::pending_timer, params);
       }
     }
   }
@@ -372,80 +369,67 @@ int run(int argc, char** argv) {
     row.libuv = column("libuv", metric);
     return row;
   };
-  const auto at_most = [](std::optional<double> value, double limit) -> std::optional<bool> {
-    if (!value) return std::nullopt;
-    return *value <= limit;
+  // A row of runloop alone.
+  const auto runloop_row = [](std::string label, const Samples& ours) {
+    Row row;
+    row.label = std::move(label);
+    row.ours = ours.median();
+    return row;
+  };
+  // `row` against the floor `floor_name`.
+  const auto against = [](Row row, const Samples& floor, const char* floor_name) {
+    row.floor = floor.median();
+    row.floor_name = floor_name;
+    return row;
+  };
+  // `row` with a target that runloop's figure meets when at most `limit`.
+  const auto at_most = [](Row row, const char* target, double limit) {
+    row.target = target;
+    if (row.ours) row.met = *row.ours <= limit;
+    return row;
   };
   std::vector<Row> rows;
   if (wanted(1)) {
-    Row row = make_row("1 cross-thread send [ns/msg]", &Results::cross_send);
-    row.floor = floor_queue.median();
-    row.floor_name = "mutexq";
-    row.target = "<= 60 ns";
-    row.met = at_most(row.ours, 60);
-    rows.push_back(row);
+    rows.push_back(at_most(against(make_row("1 cross-thread send [ns/msg]", &Results::cross_send),
+                                   floor_queue, "mutexq"),
+                           "<= 60 ns", 60));
   }
   if (wanted(2)) {
-    Row row = make_row("2 same-thread send [CPU ns/msg]", &Results::same_send);
-    row.target = "<= 30 ns";
-    row.met = at_most(row.ours, 30);
-    rows.push_back(row);
+    rows.push_back(
+        at_most(make_row("2 same-thread send [CPU ns/msg]", &Results::same_send), "<= 30 ns", 30));
   }
   if (wanted(3)) {
-    Row cpu = make_row("3a timers: loop-thread CPU [ms]", &Results::timer_cpu);
+    Row cpu = against(make_row("3a timers: loop-thread CPU [ms]", &Results::timer_cpu), poll_cpu,
+                      "mspoll");
     cpu.target = "<= 5% of seed";
     if (cpu.ours && cpu.seed) cpu.met = *cpu.ours <= 0.05 * *cpu.seed;
-    cpu.floor = poll_cpu.median();
-    cpu.floor_name = "mspoll";
     rows.push_back(cpu);
-    Row median = make_row("3b timers: lateness median [us]", &Results::late_median);
-    median.floor = poll_late_median.median();
-    median.floor_name = "mspoll";
-    rows.push_back(median);
-    Row p99 = make_row("3c timers: lateness p99 [us]", &Results::late_p99);
-    p99.floor = poll_late_p99.median();
-    p99.floor_name = "mspoll";
-    p99.target = "<= 1000 us";
-    p99.met = at_most(p99.ours, 1000);
-    rows.push_back(p99);
-    Row cancel = make_row("3d schedule + cancel [CPU ns/timer]", &Results::schedule_cancel);
-    cancel.target = "<= 60 ns";
-    cancel.floor = clock_read.median();
-    cancel.floor_name = "clock";
-    cancel.met = at_most(cancel.ours, 60);
-    rows.push_back(cancel);
+    rows.push_back(against(make_row("3b timers: lateness median [us]", &Results::late_median),
+                           poll_late_median, "mspoll"));
+    rows.push_back(at_most(against(make_row("3c timers: lateness p99 [us]", &Results::late_p99),
+                                   poll_late_p99, "mspoll"),
+                           "<= 1000 us", 1000));
+    rows.push_back(
+        at_most(against(make_row("3d schedule + cancel [CPU ns/timer]", &Results::schedule_cancel),
+                        clock_read, "clock"),
+                "<= 60 ns", 60));
   }
   if (wanted(4)) {
-    Row pinned = make_row("4a round trip, pinned to CPU 0 [us]", &Results::rt_pinned);
-    pinned.floor = condvar_pinned.median();
-    pinned.floor_name = "condvar";
+    Row pinned = against(make_row("4a round trip, pinned to CPU 0 [us]", &Results::rt_pinned),
+                         condvar_pinned, "condvar");
     pinned.target = "<= 1.3x condvar";
     if (pinned.ours && pinned.floor) pinned.met = *pinned.ours <= 1.3 * *pinned.floor;
     rows.push_back(pinned);
-    Row pinned_futex = make_row("4a' same, against the futex floor", &Results::rt_pinned);
-    pinned_futex.floor = futex_pinned.median();
-    pinned_futex.floor_name = "futex";
-    rows.push_back(pinned_futex);
-    Row wait_pinned;
-    wait_pinned.label = "4a\" send_and_wait, pinned [us]";
-    wait_pinned.ours = send_wait_pinned.median();
-    wait_pinned.floor = condvar_pinned.median();
-    wait_pinned.floor_name = "condvar";
-    rows.push_back(wait_pinned);
-    Row unpinned = make_row("4b round trip, unpinned [us]", &Results::rt_unpinned);
-    unpinned.floor = condvar_unpinned.median();
-    unpinned.floor_name = "condvar";
-    rows.push_back(unpinned);
-    Row unpinned_futex = make_row("4b' same, against the futex floor", &Results::rt_unpinned);
-    unpinned_futex.floor = futex_unpinned.median();
-    unpinned_futex.floor_name = "futex";
-    rows.push_back(unpinned_futex);
-    Row wait_unpinned;
-    wait_unpinned.label = "4b\" send_and_wait, unpinned [us]";
-    wait_unpinned.ours = send_wait_unpinned.median();
-    wait_unpinned.floor = condvar_unpinned.median();
-    wait_unpinned.floor_name = "condvar";
-    rows.push_back(wait_unpinned);
+    rows.push_back(against(make_row("4a' same, against the futex floor", &Results::rt_pinned),
+                           futex_pinned, "futex"));
+    rows.push_back(against(runloop_row("4a\" send_and_wait, pinned [us]", send_wait_pinned),
+                           condvar_pinned, "condvar"));
+    rows.push_back(against(make_row("4b round trip, unpinned [us]", &Results::rt_unpinned),
+                           condvar_unpinned, "condvar"));
+    rows.push_back(against(make_row("4b' same, against the futex floor", &Results::rt_unpinned),
+                           futex_unpinned, "futex"));
+    rows.push_back(against(runloop_row("4b\" send_and_wait, unpinned [us]", send_wait_unpinned),
+                           condvar_unpinned, "condvar"));
   }
   if (wanted(5)) {
     rows.push_back(make_row("5a heap per pending callback [bytes]", &Results::pending_callback));
@@ -453,23 +437,13 @@ int run(int argc, char** argv) {
   }
   if (wanted(6) && task_bytes.median()) {
     for (std::size_t i = 0; i < task_counts.size(); ++i) {
-      Row row;
-      row.label = "6a spawn + complete, N=" + std::to_string(task_counts[i]) + " [CPU ns/task]";
-      row.ours = task_spawn[i].median();
-      row.target = "<= 200 ns, flat in N";
-      row.met = at_most(row.ours, 200);
-      rows.push_back(row);
+      const std::string label =
+          "6a spawn + complete, N=" + std::to_string(task_counts[i]) + " [CPU ns/task]";
+      rows.push_back(at_most(runloop_row(label, task_spawn[i]), "<= 200 ns, flat in N", 200));
     }
-    Row delay;
-    delay.label = "6b tasks awaiting delay(0) once [CPU ns/task]";
-    delay.ours = task_delay.median();
-    delay.target = "<= 500 ns";
-    delay.met = at_most(delay.ours, 500);
-    rows.push_back(delay);
-    Row bytes;
-    bytes.label = "6c heap per suspended task, frame excluded [B]";
-    bytes.ours = task_bytes.median();
-    rows.push_back(bytes);
+    rows.push_back(at_most(runloop_row("6b tasks awaiting delay(0) once [CPU ns/task]", task_delay),
+                           "<= 500 ns", 500));
+    rows.push_back(runloop_row("6c heap per suspended task, frame excluded [B]", task_bytes));
   }
   print_table(rows);
   std::printf(
