@@ -7,9 +7,9 @@
 
 #include "runloop/run_loop.hpp"
 
-// Module-wide state lives in plain statics with constant initialisation (no thread_local,
-// no dynamic initialiser): each module that embeds runloop has its own copy, and nothing
-// here depends on thread-exit or DLL-unload ordering.
+// Module-wide state lives in one plain static guarded by a mutex and atomics, never in
+// thread-local storage: each module that embeds runloop has its own copy, and nothing here
+// depends on thread-exit or DLL-unload ordering.
 namespace runloop {
 namespace {
 

@@ -120,38 +120,31 @@ Handle schedule_resume(std::uint64_t epoch, std::chrono::steady_clock::time_poin
 
 namespace {
 
-// A coroutine that runs one step when resumed and then frees itself.
-struct Hop {
+// A minimal coroutine type for the two internal frames below. `FinalSuspend` decides who
+// frees the frame: suspend_never frees it when it finishes, suspend_always leaves it to us.
+template <class FinalSuspend>
+struct BareCoroutine {
   struct promise_type {
-    Hop get_return_object() noexcept {
-      return Hop{std::coroutine_handle<promise_type>::from_promise(*this)};
+    BareCoroutine get_return_object() noexcept {
+      return BareCoroutine{std::coroutine_handle<promise_type>::from_promise(*this)};
     }
     std::suspend_always initial_suspend() noexcept { return {}; }
-    std::suspend_never final_suspend() noexcept { return {}; }
+    FinalSuspend final_suspend() noexcept { return {}; }
     void return_void() noexcept {}
     void unhandled_exception() noexcept { std::terminate(); }
   };
   std::coroutine_handle<promise_type> frame;
 };
+
+// Runs one step when resumed, then frees itself.
+using Hop = BareCoroutine<std::suspend_never>;
+// Resumed, it suspends again at once, forever.
+using Idle = BareCoroutine<std::suspend_always>;
 
 Hop hop_to_loop(RootRef root, std::coroutine_handle<> frame) {
   root->post_resume(frame);
   co_return;
 }
-
-// Resumed, it suspends again at once, forever.
-struct Idle {
-  struct promise_type {
-    Idle get_return_object() noexcept {
-      return Idle{std::coroutine_handle<promise_type>::from_promise(*this)};
-    }
-    std::suspend_always initial_suspend() noexcept { return {}; }
-    std::suspend_always final_suspend() noexcept { return {}; }
-    void return_void() noexcept {}
-    void unhandled_exception() noexcept { std::terminate(); }
-  };
-  std::coroutine_handle<promise_type> frame;
-};
 
 Idle idle_forever() {
   for (;;) co_await std::suspend_always{};

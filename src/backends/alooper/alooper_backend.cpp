@@ -73,8 +73,8 @@ namespace {
 class AlooperBackend;
 using Token = std::uintptr_t;  // 0 = none
 
-// Module-wide registry of the live backend (plain statics, constant-initialised, no
-// thread_local): a token identifies one registration, so a stale callback after
+// Module-wide registry of the live backend (plain constant-initialised statics, never
+// thread-local storage): a token identifies one registration, so a stale callback after
 // ALooper_removeFd never reaches a backend that is gone, nor a newer one on another thread.
 // A backend is only detached and destroyed on its own loop thread, which is the thread its
 // callbacks run on, so a matching token stays valid for the whole callback.
