@@ -1,6 +1,6 @@
-// runloop demo: one-shot timers, a repeating Timer and sends from two worker threads, all
-// landing on the loop thread. It stops itself after about a second and shuts down with work
-// still pending, which is destroyed, never run.
+// runloop demo: one-shot timers, a repeating Timer, sends from two worker threads and a
+// coroutine task, all landing on the loop thread. It stops itself after about a second and shuts
+// down with work still pending, which is destroyed, never run.
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -37,6 +37,31 @@ struct Pending {
   }
   void operator()() { log(here(), name + ": ran (it should not have)"); }
 };
+
+// A coroutine task: suspends on the loop's timers and on a worker thread, and resumes on
+// the loop thread every time.
+runloop::Task<int> count_to_three(runloop::RunLoop loop) {
+  for (int step = 1; step <= 3; ++step) {
+    co_await loop.delay(120ms);
+    log(here(), "task step " + std::to_string(step));
+  }
+  struct OnAWorker {  // any awaitable works; this one completes on another thread
+    std::thread* worker;
+    bool await_ready() const noexcept { return false; }
+    void await_suspend(std::coroutine_handle<> resume) {
+      *worker = std::thread([resume] {
+        log("worker-3", "finishes the task's work");
+        resume.resume();  // runloop moves the task back to the loop thread
+      });
+    }
+    int await_resume() const noexcept { return 3; }
+  };
+  std::thread worker;
+  const int result = co_await OnAWorker{&worker};
+  worker.join();
+  log(here(), "task resumed after the worker, returns " + std::to_string(result));
+  co_return result;
+}
 
 }  // namespace
 
@@ -77,6 +102,10 @@ int main() {
       });
     }
 
+    // A task runs on the loop thread whenever it is not suspended; its JoinHandle gives
+    // back the result (or the exception that escaped it).
+    auto task = loop.spawn(count_to_three(loop));
+
     // After ~1 s: leave some work pending on purpose, then stop.
     auto stop = loop.schedule(1s, [&loop] {
       log(here(), "stopping, with a 1 h timer and a queued send still pending");
@@ -87,6 +116,9 @@ int main() {
 
     loop.run();  // a standalone app drives the loop itself; a plugin never calls this
     log("loop", "run() returned");
+    if (auto result = task.try_take(); result && result->has_value()) {
+      log("loop", "the task's JoinHandle holds " + std::to_string(**result));
+    }
     for (auto& worker : workers) worker.join();
     log("loop", "last reference released: deinit() destroys the pending work");
   }  // guard -> RunLoop::deinit()
