@@ -34,9 +34,7 @@ TEST(Timer, StopInsideTheCallback) {
     if (++ticks == 3) timer->stop();
   });
   timer->start();
-  bool settled = false;
-  auto wait = fixture.loop().schedule(30ms, [&] { settled = true; });
-  ASSERT_TRUE(run_until(fixture.loop(), [&] { return settled; }));
+  ASSERT_TRUE(run_for(fixture.loop(), 30ms));
   EXPECT_EQ(ticks, 3);
   EXPECT_FALSE(timer->is_running());
 }
@@ -50,9 +48,7 @@ TEST(Timer, DestroyedInsideItsOwnCallback) {
     timer.reset();
   });
   timer->start();
-  bool settled = false;
-  auto wait = fixture.loop().schedule(20ms, [&] { settled = true; });
-  ASSERT_TRUE(run_until(fixture.loop(), [&] { return settled; }));
+  ASSERT_TRUE(run_for(fixture.loop(), 20ms));
   EXPECT_EQ(ticks, 1);
 }
 
@@ -63,9 +59,7 @@ TEST(Timer, DestroyingStopsIt) {
     Timer timer(1ms, [&] { ++ticks; });
     timer.start();
   }
-  bool settled = false;
-  auto wait = fixture.loop().schedule(10ms, [&] { settled = true; });
-  ASSERT_TRUE(run_until(fixture.loop(), [&] { return settled; }));
+  ASSERT_TRUE(run_for(fixture.loop(), 10ms));
   EXPECT_EQ(ticks, 0);
 }
 

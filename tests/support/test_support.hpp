@@ -26,6 +26,13 @@ inline bool run_until(const RunLoop& loop, const std::function<bool()>& done,
   return done();
 }
 
+// Runs the loop until `duration` has passed (never less). Returns true once it has.
+inline bool run_for(const RunLoop& loop, std::chrono::nanoseconds duration) {
+  bool elapsed = false;
+  auto end = loop.schedule(duration, [&] { elapsed = true; });
+  return run_until(loop, [&] { return elapsed; });
+}
+
 // Waits on another thread (not the loop thread) until `done()` holds or kTimeout passes.
 bool wait_until(const std::function<bool()>& done, std::chrono::nanoseconds timeout = kTimeout);
 
