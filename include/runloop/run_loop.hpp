@@ -105,8 +105,6 @@ class RUNLOOP_API RunLoop {
   template <class T>
   T block_on(Task<T> task) const;
 
-  std::uint64_t epoch() const noexcept { return epoch_; }
-
  private:
   friend class RunLoopGuard;
   explicit RunLoop(std::uint64_t epoch) noexcept : epoch_(epoch) {}

@@ -25,7 +25,6 @@ class Mailbox {
   void add_ref() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
   void release() noexcept;
 
-  std::thread::id loop_thread() const noexcept { return loop_thread_; }
   bool on_loop_thread() const noexcept { return std::this_thread::get_id() == loop_thread_; }
 
   // Any thread. On the loop thread the callback goes straight to the loop's own queue.

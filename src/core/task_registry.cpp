@@ -9,7 +9,6 @@ void TaskRegistry::add(TaskRoot* root) noexcept {
   root->next_ = head_;
   if (head_ != nullptr) head_->prev_ = root;
   head_ = root;
-  ++size_;
 }
 
 void TaskRegistry::remove(TaskRoot* root) noexcept {
@@ -19,7 +18,6 @@ void TaskRegistry::remove(TaskRoot* root) noexcept {
   if (head_ == root) head_ = root->next_;
   root->prev_ = root->next_ = nullptr;
   root->registry_ = nullptr;
-  --size_;
   root->release();
 }
 

@@ -1,7 +1,5 @@
 #pragma once
 
-#include <cstddef>
-
 #include "runloop/detail/task_root.hpp"
 
 namespace runloop::detail {
@@ -16,14 +14,12 @@ class TaskRegistry {
 
   void add(TaskRoot* root) noexcept;     // takes a reference
   void remove(TaskRoot* root) noexcept;  // drops it
-  std::size_t size() const noexcept { return size_; }
 
   // Shutdown: aborts every task, including tasks spawned by destructors meanwhile.
   void abort_all() noexcept;
 
  private:
   TaskRoot* head_ = nullptr;
-  std::size_t size_ = 0;
 };
 
 }  // namespace runloop::detail
