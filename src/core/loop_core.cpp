@@ -7,15 +7,17 @@
 
 namespace runloop::detail {
 
-Result<LoopCore*, Error> LoopCore::create(std::uint64_t epoch) {
+Result<LoopCore*, Error> LoopCore::create(std::uint64_t epoch, LoopMode mode) {
   auto* core = new LoopCore(epoch);
-  auto backend = create_backend(*core);
-  if (!backend) {
+  auto stack = BackendStack::create(*core, mode);
+  if (!stack) {
     delete core;
-    return Unexpected(backend.error());
+    return Unexpected(stack.error());
   }
-  core->backend_ = std::move(*backend);
+  core->surface_ = stack->surface();
+  core->backend_ = stack->take_top();
   core->mailbox_ = new Mailbox(core, core->backend_.get());
+  stack->start(*core->mailbox_);
   return core;
 }
 
@@ -55,7 +57,12 @@ TimerToken LoopCore::schedule_at(Clock::time_point deadline, Callback callback) 
 
 void LoopCore::cancel(TimerToken token) noexcept {
   if (token.epoch != epoch_) return;
+  const auto before = timers_.next_deadline();
   Callback callback = timers_.remove({token.slot, token.generation});
+  // The watchdog must not take a cancelled deadline for due work.
+  if (dispatch_depth_ == 0 && timers_.next_deadline() != before) {
+    backend_->deadline_changed(timers_.next_deadline());
+  }
   // `callback` is destroyed here, after the heap is consistent again: its destructor may
   // schedule or cancel other timers.
 }

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "backends/backend.hpp"
+#include "core/backend_stack.hpp"
 #include "core/mailbox.hpp"
 #include "core/task_registry.hpp"
 #include "core/timer_heap.hpp"
@@ -23,8 +24,9 @@ namespace runloop::detail {
 // deinit() and the core must outlive the frame that is running it.
 class LoopCore final : public BackendDelegate {
  public:
-  // Creates the core and attaches its backend to this thread's native loop.
-  static Result<LoopCore*, Error> create(std::uint64_t epoch);
+  // Creates the core and attaches its backend to this thread's native loop (host-driven
+  // mode: to none).
+  static Result<LoopCore*, Error> create(std::uint64_t epoch, LoopMode mode);
 
   void add_ref() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
   void release() noexcept;
@@ -32,6 +34,8 @@ class LoopCore final : public BackendDelegate {
   std::uint64_t epoch() const noexcept { return epoch_; }
   Mailbox& mailbox() noexcept { return *mailbox_; }
   Backend& backend() noexcept { return *backend_; }
+  // poll_fd / poll_timeout / dispatch; null where host-driven mode does not exist.
+  FdBackend* surface() const noexcept { return surface_; }
   bool shut_down() const noexcept { return shut_down_; }
   TaskRegistry& tasks() noexcept { return tasks_; }
   bool block_on_active() const noexcept { return block_on_active_; }
@@ -59,6 +63,7 @@ class LoopCore final : public BackendDelegate {
   std::atomic<std::size_t> refs_{1};
   const std::uint64_t epoch_;
   std::unique_ptr<Backend> backend_;
+  FdBackend* surface_ = nullptr;  // inside backend_
   Mailbox* mailbox_ = nullptr;
   std::deque<Callback> ready_;
   TimerHeap timers_;

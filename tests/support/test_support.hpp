@@ -9,6 +9,23 @@ namespace runloop::test {
 
 using namespace std::chrono_literals;
 
+// init() of the mode under test: the host-driven suite (RUNLOOP_TEST_HOST_DRIVEN) runs the
+// same tests on init(host_driven).
+inline Result<void, Error> init_loop() {
+#if defined(RUNLOOP_TEST_HOST_DRIVEN)
+  return RunLoop::init(host_driven);
+#else
+  return RunLoop::init();
+#endif
+}
+inline RunLoopGuard acquire_loop() {
+#if defined(RUNLOOP_TEST_HOST_DRIVEN)
+  return RunLoop::acquire(host_driven);
+#else
+  return RunLoop::acquire();
+#endif
+}
+
 // Generous: tests wait on conditions, and a shared 2-core machine can be slow.
 inline constexpr std::chrono::seconds kTimeout{30};
 
@@ -45,7 +62,7 @@ const char* backend_name();
 // An init() reference for the duration of one test.
 class LoopFixture {
  public:
-  LoopFixture() : guard_(RunLoop::acquire()), loop_(RunLoop::current()) {}
+  LoopFixture() : guard_(acquire_loop()), loop_(RunLoop::current()) {}
   const RunLoop& loop() const { return loop_; }
 
  private:

@@ -1,0 +1,37 @@
+#pragma once
+
+// Small POSIX helpers shared by the host-driven tests.
+#include <dirent.h>
+#include <poll.h>
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+
+namespace runloop::test {
+
+// Whether `fd` is readable within `timeout` (0: right now).
+inline bool readable(int fd, std::chrono::milliseconds timeout = std::chrono::milliseconds(0)) {
+  pollfd p{fd, POLLIN, 0};
+  return ::poll(&p, 1, static_cast<int>(timeout.count())) > 0 && (p.revents & POLLIN) != 0;
+}
+
+// Entries of a /proc/self directory: open descriptors ("fd") or threads ("task").
+inline std::size_t count_entries(const char* directory) {
+  DIR* dir = opendir(directory);
+  if (dir == nullptr) return 0;
+  std::size_t n = 0;
+  while (dirent* entry = readdir(dir)) {
+    if (entry->d_name[0] != '.') ++n;
+  }
+  closedir(dir);
+  return n;  // includes the descriptor opendir() holds, in the "fd" case: compare counts
+}
+inline std::size_t open_fds() {
+  return count_entries("/proc/self/fd");
+}
+inline std::size_t threads() {
+  return count_entries("/proc/self/task");
+}
+
+}  // namespace runloop::test
