@@ -1,9 +1,9 @@
 #pragma once
 
-// CLAP adapter (Linux and Android builds), header-only: include it after the plugin's own
-// <clap/clap.h>. It lets the host drive this module's run loop the way CLAP hosts that do not
-// iterate GLib offer: clap.posix-fd-support (the host watches a descriptor), else
-// clap.timer-support (the host calls back periodically), else the native loop.
+// CLAP adapter (Linux and Android builds), header-only. It includes <clap/clap.h>, which
+// the plugin's include path already provides. It lets the host drive this module's run loop the way
+// CLAP hosts that do not iterate GLib offer: clap.posix-fd-support (the host watches a descriptor),
+// else clap.timer-support (the host calls back periodically), else the native loop.
 //
 //   struct MyPlugin { clap_plugin_t plugin; const clap_host_t* host;
 //                     runloop::clap::Attachment loop; ... };
@@ -32,11 +32,12 @@
 #include <cstdint>
 #include <cstring>
 
-#include "runloop/host_driven.hpp"
-
-#if !defined(CLAP_VERSION_MAJOR)
-#error "runloop/clap.hpp: include <clap/clap.h> first"
+#if !__has_include(<clap/clap.h>)
+#error "runloop/clap.hpp needs the CLAP headers (<clap/clap.h>) on the include path"
 #endif
+#include <clap/clap.h>
+
+#include "runloop/host_driven.hpp"
 
 namespace runloop::clap {
 

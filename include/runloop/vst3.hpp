@@ -1,9 +1,10 @@
 #pragma once
 
-// VST3 adapter (Linux), header-only: include it after the VST3 SDK's
-// "pluginterfaces/gui/iplugview.h". On Linux a VST3 host hands a plugin its run loop only
-// through the IPlugFrame of an open editor (Steinberg::Linux::IRunLoop), so this adapter
-// registers the module's loop with that IRunLoop while a view has a frame:
+// VST3 adapter (Linux), header-only. It includes the VST3 SDK's
+// "pluginterfaces/gui/iplugview.h", which the plugin's include path already provides. On Linux a
+// VST3 host hands a plugin its run loop only through the IPlugFrame of an open editor
+// (Steinberg::Linux::IRunLoop), so this adapter registers the module's loop with that IRunLoop
+// while a view has a frame:
 //
 //   class MyView : public Steinberg::IPlugView {
 //     runloop::vst3::FrameAttachment loop_;
@@ -33,11 +34,11 @@
 
 #include <atomic>
 
-#include "runloop/host_driven.hpp"
-
-#if !defined(PLUGIN_API)
-#error "runloop/vst3.hpp: include the VST3 SDK's pluginterfaces/gui/iplugview.h first"
+#if !__has_include("pluginterfaces/gui/iplugview.h")
+#error "runloop/vst3.hpp needs the VST3 SDK (pluginterfaces/) on the include path"
 #endif
+#include "pluginterfaces/gui/iplugview.h"
+#include "runloop/host_driven.hpp"
 
 namespace runloop::vst3 {
 
