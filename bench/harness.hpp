@@ -325,6 +325,8 @@ namespace bench {
 
 // The contenders; those whose library was not found at configure time are not linked.
 Contender runloop_contender();
+// runloop in host-driven mode under a poll() host (Linux): cases 1-4 only.
+Contender runloop_host_driven_contender();
 double runloop_send_and_wait_us(int round_trips);
 Contender seed_contender();
 Contender asio_contender();

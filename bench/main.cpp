@@ -225,7 +225,8 @@ int run(int argc, char** argv) {
   const int timer_reps = options.reps > 0 ? options.reps : options.quick ? 1 : 3;
   const auto wanted = [&](int which) { return options.only.empty() || options.only.count(which); };
 
-  std::vector<Contender> contenders = {runloop_contender(), seed_contender()};
+  std::vector<Contender> contenders = {runloop_contender(), seed_contender(),
+                                       runloop_host_driven_contender()};
 #if defined(RUNLOOP_BENCH_HAVE_ASIO)
   contenders.push_back(asio_contender());
 #endif
@@ -261,6 +262,7 @@ int run(int argc, char** argv) {
   const auto measure_one = [&](std::size_t c, bool warm, auto measure, Samples Results::*metric,
                                const auto& arg) {
     const auto f = contenders[c].*measure;
+    if (f == nullptr) return;  // not measured for this contender
     (results[c].*metric).add(in_child<double>(warm, [&] { return f(arg); }));
   };
   // One repetition of a case: every contender's `measure(arg)` in turn.
@@ -291,6 +293,7 @@ int run(int argc, char** argv) {
       for (std::size_t c = 0; c < contenders.size(); ++c) {
         // Cold: a warm-up would cost another second per run.
         const auto f = contenders[c].timers;
+        if (f == nullptr) continue;
         const TimerStats stats = in_child<TimerStats>(kCold, [&] { return f(params); });
         results[c].timer_cpu.add(stats.loop_cpu_ms);
         results[c].late_median.add(stats.lateness_median_us);
@@ -445,6 +448,39 @@ int run(int argc, char** argv) {
                            "<= 500 ns", 500));
     rows.push_back(runloop_row("6c heap per suspended task, frame excluded [B]", task_bytes));
   }
+  // 7: host-driven mode under a poll() host, against runloop's own GLib mode.
+  const auto host_driven_row = [&](std::string label, Samples Results::*metric, bool target) {
+    Row row;
+    row.label = std::move(label);
+    row.ours = column("runloop host-driven", metric);
+    row.floor = column("runloop", metric);
+    row.floor_name = "glib mode";
+    if (target) {
+      row.target = "<= 1.2x GLib mode";
+      if (row.ours && row.floor) row.met = *row.ours <= 1.2 * *row.floor;
+    }
+    return row;
+  };
+  if (wanted(1)) {
+    rows.push_back(
+        host_driven_row("7a host-driven: cross-thread send [ns/msg]", &Results::cross_send, true));
+  }
+  if (wanted(2)) {
+    rows.push_back(host_driven_row("7b host-driven: same-thread send [CPU ns/msg]",
+                                   &Results::same_send, false));
+  }
+  if (wanted(3)) {
+    rows.push_back(host_driven_row("7c host-driven: timer lateness median [us]",
+                                   &Results::late_median, false));
+    rows.push_back(
+        host_driven_row("7c' host-driven: timer lateness p99 [us]", &Results::late_p99, false));
+  }
+  if (wanted(4)) {
+    rows.push_back(
+        host_driven_row("7d host-driven: round trip, pinned [us]", &Results::rt_pinned, true));
+    rows.push_back(
+        host_driven_row("7e host-driven: round trip, unpinned [us]", &Results::rt_unpinned, false));
+  }
   print_table(rows);
   std::printf(
       "\nnotes: 1 = one producer thread, loop thread in run() until all ran; floor = bare "
@@ -466,7 +502,10 @@ int run(int argc, char** argv) {
       "handle object.\n"
       "       6 = runloop only (the seed rescans its task list per spawn: ~68 s for 100k here);\n"
       "           6c = the task's record, its delay timer and its JoinHandle, without the "
-      "coroutine frame.\n");
+      "coroutine frame.\n"
+      "       7 = runloop in host-driven mode under a poll() host (poll on poll_fd(), no "
+      "timeout, then dispatch()),\n"
+      "           against runloop's GLib mode (the runloop column of 1, 2, 3, 4).\n");
   std::printf("total time %.1f s\n", ns_between(start, Clock::now()) / 1e9);
   return 0;
 }
