@@ -60,7 +60,7 @@ bool FdBackend::open(bool in_step) {
     read_fd_ = write_fd_ = -1;
     return false;
   }
-  active_.store(true, std::memory_order_relaxed);
+  active_.store(true, std::memory_order_release);  // publishes the descriptors
   if (in_step) {
     // Pairs with the fence in wake(): a sender that saw us inactive left its work where this
     // next_work() sees it.
@@ -135,7 +135,7 @@ void FdBackend::wake() noexcept {
   if (!active()) {
     // Native mode before the first poll_fd(): pairs with the fence in open().
     std::atomic_thread_fence(std::memory_order_seq_cst);
-    if (!active_.load(std::memory_order_relaxed)) return;
+    if (!active_.load(std::memory_order_acquire)) return;
   }
   raise();
 }
