@@ -32,6 +32,7 @@ class RunLoopGuard;
 struct HostDriven {
   explicit HostDriven() = default;
 };
+// NOLINTNEXTLINE(readability-identifier-naming): a tag value, named like std::in_place
 inline constexpr HostDriven host_driven{};
 #endif
 
