@@ -122,10 +122,11 @@ void Watchdog::note_next(const NextWork& next) noexcept {
 
 void Watchdog::note_ready_at(std::int64_t ready_at) noexcept {
   if (ready_at == kNever) return;
-  // Pairs with the fence in watch(): either the thread sees what we stored before this, or
-  // we see that it sleeps past `ready_at` and wake it.
-  std::atomic_thread_fence(std::memory_order_seq_cst);
-  std::int64_t sleeps_until = sleeps_until_.load(std::memory_order_relaxed);
+  // An RMW, not a load: it pairs with the thread's exchange in watch(). Whichever comes second
+  // in sleeps_until_'s order sees the other: the thread sees what we stored before this (our
+  // RMW releases it), or we see that it sleeps past `ready_at` and wake it. (Fences would do
+  // the same, but TSan does not support them.)
+  std::int64_t sleeps_until = sleeps_until_.fetch_add(0, std::memory_order_acq_rel);
   while (ready_at < sleeps_until) {
     if (sleeps_until_.compare_exchange_weak(sleeps_until, 0, std::memory_order_relaxed)) {
       // The thread holds the mutex from publishing sleeps_until_ until it waits.
@@ -172,8 +173,7 @@ void Watchdog::watch() {
     watching = false;
     // Idle: sleep until the earliest deadline (or for good), unless news comes first.
     const std::int64_t deadline = deadline_.load(std::memory_order_relaxed);
-    sleeps_until_.store(deadline, std::memory_order_relaxed);
-    std::atomic_thread_fence(std::memory_order_seq_cst);
+    sleeps_until_.exchange(deadline, std::memory_order_acq_rel);  // see note_ready_at()
     if (ready_now(ticks(Clock::now())) || deadline_.load(std::memory_order_relaxed) < deadline) {
       continue;
     }

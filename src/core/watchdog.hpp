@@ -28,7 +28,7 @@ inline constexpr std::chrono::seconds kUndrivenAfter{2};
 // batch had started. That is exact (a batch started meanwhile would have bumped the count), so
 // a host that drives normally can never trigger it, whatever the timing.
 //
-// Costs on the hot path: a relaxed counter per batch and, per wake-up, one fence and one load;
+// Costs on the hot path: a relaxed counter per batch and, per wake-up, one uncontended RMW;
 // the thread is notified only when it sleeps without watching (at most once per 2 s of
 // activity), and otherwise sleeps until the next deadline or forever.
 class Watchdog final : public Backend, public BackendDelegate {

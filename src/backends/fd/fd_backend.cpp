@@ -60,18 +60,15 @@ bool FdBackend::open(bool in_step) {
     read_fd_ = write_fd_ = -1;
     return false;
   }
-  active_.store(true, std::memory_order_release);  // publishes the descriptors
-  if (in_step) {
-    // Pairs with the fence in wake(): a sender that saw us inactive left its work where this
-    // next_work() sees it.
-    std::atomic_thread_fence(std::memory_order_seq_cst);
-    signal_next(delegate_.next_work());
-  }
+  // Publishes the descriptors. An RMW, paired with the one in wake(): a sender whose RMW
+  // came first (and saw us inactive) left its work where the next_work() below sees it.
+  active_.exchange(1, std::memory_order_acq_rel);
+  if (in_step) signal_next(delegate_.next_work());
   return true;
 }
 
 bool FdBackend::active() const noexcept {
-  return active_.load(std::memory_order_acquire);
+  return active_.load(std::memory_order_acquire) != 0;
 }
 
 int FdBackend::poll_fd() {
@@ -132,11 +129,9 @@ void FdBackend::signal_next(const NextWork& next) noexcept {
 
 void FdBackend::wake() noexcept {
   if (inner_) inner_->wake();
-  if (!active()) {
-    // Native mode before the first poll_fd(): pairs with the fence in open().
-    std::atomic_thread_fence(std::memory_order_seq_cst);
-    if (!active_.load(std::memory_order_acquire)) return;
-  }
+  // Native mode before the first poll_fd(): an RMW, paired with the exchange in open() (a
+  // fence would do, but TSan does not support fences).
+  if (!active() && active_.fetch_add(0, std::memory_order_acq_rel) == 0) return;
   raise();
 }
 
@@ -224,7 +219,7 @@ void FdBackend::detach() noexcept {
   if (inner_) inner_->detach();
   // The alarm thread writes the pipe: it goes first.
   alarm_.stop();
-  active_.store(false, std::memory_order_relaxed);
+  active_.store(0, std::memory_order_relaxed);
   if (read_fd_ >= 0) close(read_fd_);
   if (write_fd_ >= 0) close(write_fd_);
   read_fd_ = write_fd_ = -1;

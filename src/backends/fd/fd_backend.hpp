@@ -65,7 +65,7 @@ class FdBackend final : public Backend, public BackendDelegate {
   std::unique_ptr<Backend> inner_;  // native mode only
   int read_fd_ = -1;
   int write_fd_ = -1;
-  std::atomic<bool> active_{false};  // the pipe exists and is kept in step
+  std::atomic<int> active_{0};       // 1: the pipe exists and is kept in step
   std::atomic<bool> raised_{false};  // a byte was written since the last clear()
   Alarm alarm_;
   bool attached_ = true;
