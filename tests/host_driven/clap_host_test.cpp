@@ -21,7 +21,7 @@ class ClapHost : public ::testing::Test {
  protected:
   void SetUp() override {
     fds_before_ = runloop::test::open_fds();
-    threads_before_ = runloop::test::threads();
+    threads_before_ = runloop::test::thread_baseline();
   }
   // Nothing of any module is left: no descriptor, no thread.
   void expect_nothing_left() {

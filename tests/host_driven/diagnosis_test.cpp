@@ -197,7 +197,7 @@ TEST(Diagnosis, NullHandlerRestoresTheDefaultLineOnStderr) {
 
 TEST(Diagnosis, DeinitEndsTheWatchWithoutAReport) {
   Diagnoses diagnoses;
-  const std::size_t threads_before = threads();
+  const std::size_t threads_before = thread_baseline();
   for (int i = 0; i < 20; ++i) {
     auto guard = i % 2 == 0 ? RunLoop::acquire(host_driven) : RunLoop::acquire();
     RunLoop::sender().send([] {});

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstddef>
 #include <string>
+#include <thread>
 
 namespace runloop::test {
 
@@ -32,6 +33,14 @@ inline std::size_t open_fds() {
 }
 inline std::size_t threads() {
   return count_entries("/proc/self/task");
+}
+
+// The thread count to compare with later. A sanitizer runtime starts a helper thread of its
+// own with the process's first thread: one thread started and joined first keeps that out
+// of the comparison.
+inline std::size_t thread_baseline() {
+  std::thread([] {}).join();
+  return threads();
 }
 
 }  // namespace runloop::test

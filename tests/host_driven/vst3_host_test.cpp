@@ -65,7 +65,7 @@ class Vst3Host : public ::testing::TestWithParam<bool> {
       }
     }
     fds_before_ = runloop::test::open_fds();
-    threads_before_ = runloop::test::threads();
+    threads_before_ = runloop::test::thread_baseline();
   }
   void expect_nothing_left() {
     EXPECT_EQ(runloop::test::open_fds(), fds_before_);
