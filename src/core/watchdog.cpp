@@ -30,13 +30,20 @@ const char* native_loop_name() {
 #endif
 }
 
-std::string undriven_message(bool host_driven, bool inside_batch) {
+// Why nothing dispatched: the likeliest cause, from what the watchdog saw.
+enum class Cause { inside_batch, stopped_driving, never_driven };
+
+std::string undriven_message(bool host_driven, Cause cause) {
   std::string line = "runloop: work on the run loop of " + module_path() +
                      " has waited 2 s and nothing dispatched it: ";
-  if (inside_batch) {
+  if (cause == Cause::inside_batch) {
     line +=
         "the loop thread has been inside one of this loop's callbacks all that time (a "
         "blocking callback, or a nested loop that does not drive this one).";
+  } else if (cause == Cause::stopped_driving) {
+    line +=
+        "the loop ran before, so its thread is busy or blocked elsewhere, or the host stopped "
+        "driving it (a VST3 host offers its IRunLoop only while an editor is open).";
   } else if (host_driven) {
     line +=
         "the loop is in host-driven mode and nobody calls dispatch(). Register poll_fd() "
@@ -152,9 +159,11 @@ void Watchdog::watch() {
     const std::uint64_t batches = batches_.load(std::memory_order_relaxed);
     if (ready_now(now)) {
       if (watching && batches == seen && now - since >= kUndrivenTicks) {
-        const bool inside_batch = batch_depth_.load(std::memory_order_relaxed) > 0;
+        const Cause cause = batch_depth_.load(std::memory_order_relaxed) > 0 ? Cause::inside_batch
+                            : batches > 0 ? Cause::stopped_driving
+                                          : Cause::never_driven;
         lock.unlock();
-        report(inside_batch);
+        report(static_cast<int>(cause));
         lock.lock();
         // Once per loop: from now on only deinit() wakes us (sleeps_until_ stays 0).
         wakeup_.wait(lock, [this] { return quit_; });
@@ -186,9 +195,9 @@ void Watchdog::watch() {
   }
 }
 
-void Watchdog::report(bool inside_batch) noexcept {
+void Watchdog::report(int cause) noexcept {
   try {
-    report_diagnostic(undriven_message(host_driven_, inside_batch));
+    report_diagnostic(undriven_message(host_driven_, static_cast<Cause>(cause)));
   } catch (...) {
     // Building the message failed (out of memory): nothing sensible is left to say.
   }

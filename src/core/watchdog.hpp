@@ -67,7 +67,7 @@ class Watchdog final : public Backend, public BackendDelegate {
   // Wakes the thread if it sleeps past `ready_at` without watching.
   void note_ready_at(std::int64_t ready_at) noexcept;
   void note_next(const NextWork& next) noexcept;
-  void report(bool inside_batch) noexcept;
+  void report(int cause) noexcept;  // a Cause (watchdog.cpp)
 
   BackendDelegate& core_;
   const bool host_driven_;

@@ -99,6 +99,18 @@ TEST(Diagnosis, ALoopThreadStuckInACallbackIsReportedAsSuch) {
       << diagnoses.line(0);
 }
 
+TEST(Diagnosis, AHostThatStoppedDrivingIsToldApartFromOneThatNeverDid) {
+  Diagnoses diagnoses;
+  auto guard = RunLoop::acquire(host_driven);
+  bool ran = false;
+  RunLoop::sender().send([&] { ran = true; });
+  RunLoop::current().dispatch();
+  ASSERT_TRUE(ran);
+  RunLoop::sender().send([] {});  // and then nobody dispatches any more
+  ASSERT_TRUE(wait_until([&] { return diagnoses.count() == 1; }));
+  EXPECT_NE(diagnoses.line(0).find("stopped driving"), std::string::npos) << diagnoses.line(0);
+}
+
 TEST(Diagnosis, NeverWhileAHostDispatchesOnTheDescriptor) {
   Diagnoses diagnoses;
   auto guard = RunLoop::acquire(host_driven);
