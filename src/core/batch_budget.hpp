@@ -20,4 +20,48 @@ inline constexpr std::chrono::milliseconds kMaxBatchTime{4};
 // no-op callback), so a batch may overrun kMaxBatchTime by at most this many callbacks.
 inline constexpr std::size_t kClockCheckInterval = 4;
 
+using Clock = std::chrono::steady_clock;
+
+// The budget of one batch: kMaxBatchCallbacks ready callbacks and as many timers (separate
+// shares, so that neither starves the other), and kMaxBatchTime for everything.
+class BatchBudget {
+ public:
+  explicit BatchBudget(Clock::time_point start) noexcept : start_(start), reading_(start) {}
+
+  bool ready_left() const noexcept { return !out_of_time_ && ready_ < kMaxBatchCallbacks; }
+  // Timers may run one past the time budget: see LoopCore::run_due_timers.
+  bool timers_left(bool first_of_round) const noexcept {
+    return (first_of_round || !out_of_time_) && timers_ < kMaxBatchCallbacks;
+  }
+  void ran_ready() noexcept {
+    ++ready_;
+    after_callback();
+  }
+  void ran_timer() noexcept {
+    ++timers_;
+    after_callback();
+  }
+  void read_clock() noexcept {
+    reading_ = Clock::now();
+    since_reading_ = 0;
+    if (reading_ - start_ >= kMaxBatchTime) out_of_time_ = true;
+  }
+  Clock::time_point last_reading() const noexcept { return reading_; }
+  bool spent() const noexcept {
+    return out_of_time_ || (ready_ >= kMaxBatchCallbacks && timers_ >= kMaxBatchCallbacks);
+  }
+
+ private:
+  void after_callback() noexcept {
+    if (++since_reading_ >= kClockCheckInterval) read_clock();
+  }
+
+  Clock::time_point start_;
+  Clock::time_point reading_;
+  std::size_t ready_ = 0;
+  std::size_t timers_ = 0;
+  std::size_t since_reading_ = 0;
+  bool out_of_time_ = false;
+};
+
 }  // namespace runloop::detail

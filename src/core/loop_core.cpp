@@ -94,20 +94,27 @@ WorkReport LoopCore::do_work() {
   CoreRef keep_alive(this);
   // The backend consumed its wake-up to get here; what is left at the end asks again.
   local_wake_pending_ = false;
-  // One reading of the clock per pass, for the budget and for what is due: a zero-delay
-  // timer re-armed by its own callback runs on the next pass instead of livelocking this one.
-  const Clock::time_point batch_start = Clock::now();
-  const Clock::time_point due_at = mock_now_ ? *mock_now_ : batch_start;
-  std::size_t ran = run_ready_work(batch_start);
-  ran += run_due_timers(batch_start, due_at);
+  BatchBudget budget(Clock::now());
+  std::size_t ran = 0;
+  // Rounds of (ready work, due timers) while the budget lasts, so that work posted or
+  // timers armed for "now" by this batch's own callbacks (a chain of posts, a task awaiting
+  // delay(0)) run in this pass instead of costing a native iteration each. The budget, not
+  // "what was ready at the start", bounds the pass.
+  for (;;) {
+    const Clock::time_point due_at = mock_now_ ? *mock_now_ : budget.last_reading();
+    const std::size_t round = run_ready_work(budget) + run_due_timers(budget, due_at);
+    ran += round;
+    if (round == 0 || shut_down_ || budget.spent()) break;
+    budget.read_clock();
+  }
   if (!shut_down_) announce_deadline();
   return WorkReport{ran > 0, next_work()};
 }
 
-// Immediate work, including what is posted while it runs, until the budget is spent.
-std::size_t LoopCore::run_ready_work(Clock::time_point batch_start) {
+// Immediate work, including what is posted while it runs, until its share is spent.
+std::size_t LoopCore::run_ready_work(BatchBudget& budget) {
   std::size_t ran = 0;
-  while (!shut_down_ && ran < kMaxBatchCallbacks) {
+  while (!shut_down_ && budget.ready_left()) {
     if (ready_.empty()) {
       mailbox_->drain_into(ready_);
       if (ready_.empty()) break;
@@ -119,23 +126,24 @@ std::size_t LoopCore::run_ready_work(Clock::time_point batch_start) {
     if (!ready_.empty()) request_wake_from_loop_thread();
     invoke_guarded(callback);
     ++ran;
-    if (ran % kClockCheckInterval == 0 && Clock::now() - batch_start >= kMaxBatchTime) break;
+    budget.ran_ready();
   }
   return ran;
 }
 
-// Timers due at `due_at` and scheduled before this pass, within their own share of the
-// budget, so that a flood of sends cannot starve them (and they run at least one).
-std::size_t LoopCore::run_due_timers(Clock::time_point batch_start, Clock::time_point due_at) {
+// Timers due at `due_at`, each round taking only those armed before it began (a zero-delay
+// timer re-armed by its own callback waits for the next round). Their share of the budget is
+// their own, and each round runs at least one, so that a flood of sends cannot starve them.
+std::size_t LoopCore::run_due_timers(BatchBudget& budget, Clock::time_point due_at) {
   const std::uint64_t sequence_limit = timers_.next_sequence();
   std::size_t ran = 0;
   Callback callback;
-  while (!shut_down_ && ran < kMaxBatchCallbacks &&
+  while (!shut_down_ && budget.timers_left(ran == 0) &&
          timers_.pop_due(due_at, sequence_limit, callback)) {
     invoke_guarded(callback);
     callback.reset();
     ++ran;
-    if (ran % kClockCheckInterval == 0 && Clock::now() - batch_start >= kMaxBatchTime) break;
+    budget.ran_timer();
   }
   return ran;
 }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "backends/backend.hpp"
+#include "core/batch_budget.hpp"
 #include "core/mailbox.hpp"
 #include "core/task_registry.hpp"
 #include "core/timer_heap.hpp"
@@ -85,8 +86,8 @@ class LoopCore final : public BackendDelegate {
 
   explicit LoopCore(std::uint64_t epoch) noexcept;
   ~LoopCore();
-  std::size_t run_ready_work(Clock::time_point batch_start);
-  std::size_t run_due_timers(Clock::time_point batch_start, Clock::time_point due_at);
+  std::size_t run_ready_work(BatchBudget& budget);
+  std::size_t run_due_timers(BatchBudget& budget, Clock::time_point due_at);
   void request_wake_from_loop_thread() noexcept;
   void announce_deadline() noexcept;
 
