@@ -85,9 +85,8 @@ Lateness host_lateness(int flood_sends, std::chrono::milliseconds quiet_span) {
   result.ticks = static_cast<int>(ticks.late_ms.size());
   result.p50_ms = percentile(ticks.late_ms, 0.5);
   result.p99_ms = percentile(ticks.late_ms, 0.99);
-  result.max_ms = ticks.late_ms.empty()
-                      ? 0
-                      : *std::max_element(ticks.late_ms.begin(), ticks.late_ms.end());
+  result.max_ms =
+      ticks.late_ms.empty() ? 0 : *std::max_element(ticks.late_ms.begin(), ticks.late_ms.end());
   return result;
 }
 

@@ -83,8 +83,7 @@ void LoopCore::request_wake_from_loop_thread() noexcept {
 
 void LoopCore::announce_deadline() noexcept {
   if (shut_down_) return;
-  const std::optional<Clock::time_point> next =
-      mock_now_ ? std::nullopt : timers_.next_deadline();
+  const std::optional<Clock::time_point> next = mock_now_ ? std::nullopt : timers_.next_deadline();
   if (next == announced_) return;
   announced_ = next;
   backend_->arm_deadline(next);

@@ -12,8 +12,7 @@ void host_iterate(bool may_block) {
 }
 
 std::function<void()> host_waker() {
-  std::shared_ptr<GMainContext> context(g_main_context_ref_thread_default(),
-                                        &g_main_context_unref);
+  std::shared_ptr<GMainContext> context(g_main_context_ref_thread_default(), &g_main_context_unref);
   return [context] { g_main_context_wakeup(context.get()); };
 }
 
@@ -27,8 +26,8 @@ namespace {
 // that is not always due), so that lower priorities get their turn in between.
 struct RedrawSource {
   GSource base;
-  bool due;         // this iteration
-  bool rested;      // the iteration after a redraw is not due
+  bool due;     // this iteration
+  bool rested;  // the iteration after a redraw is not due
   int runs;
 };
 

@@ -109,7 +109,6 @@ class PluginHost : public ::testing::Test {
     EXPECT_GE(after.sends_refused, 1u) << "the worker's sender should close at deinit";
     EXPECT_EQ(plugin.is_initialized(), 0);
   }
-
 };
 
 TEST_F(PluginHost, EachModuleHasItsOwnLoopOnTheSameThread) {

@@ -115,7 +115,7 @@ PLUGIN_EXPORT int plugin_is_initialized(void) {
 PLUGIN_EXPORT int plugin_post_from_loop_thread(void) {
   try {
     return runloop::RunLoop::sender().send([] { count_on_loop_thread(counters.sends_run); }) ? 0
-                                                                                           : -1;
+                                                                                             : -1;
   } catch (const runloop::RunLoopError&) {
     return -1;
   }

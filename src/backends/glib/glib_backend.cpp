@@ -29,7 +29,6 @@
 //   then be read from unmapped memory, so each source carries its own copy of the table.
 #include <glib.h>
 
-
 #if defined(__linux__)
 #include <sys/syscall.h>
 #include <unistd.h>
