@@ -103,7 +103,7 @@ WorkReport LoopCore::do_work() {
     const Clock::time_point due_at = mock_now_ ? *mock_now_ : budget.last_reading();
     const std::size_t round = run_ready_work(budget) + run_due_timers(budget, due_at);
     ran += round;
-    if (round == 0 || shut_down_ || budget.spent()) break;
+    if (round == 0 || interrupted() || budget.spent()) break;
     budget.read_clock();
   }
   if (!shut_down_) announce_deadline();
@@ -113,7 +113,7 @@ WorkReport LoopCore::do_work() {
 // Immediate work, including what is posted while it runs, until its share is spent.
 std::size_t LoopCore::run_ready_work(BatchBudget& budget) {
   std::size_t ran = 0;
-  while (!shut_down_ && budget.ready_left()) {
+  while (!interrupted() && budget.ready_left()) {
     if (ready_.empty()) {
       mailbox_->drain_into(ready_);
       if (ready_.empty()) break;
@@ -137,7 +137,7 @@ std::size_t LoopCore::run_due_timers(BatchBudget& budget, Clock::time_point due_
   const std::uint64_t sequence_limit = timers_.next_sequence();
   std::size_t ran = 0;
   Callback callback;
-  while (!shut_down_ && budget.timers_left(ran == 0) &&
+  while (!interrupted() && budget.timers_left(ran == 0) &&
          timers_.pop_due(due_at, sequence_limit, callback)) {
     invoke_guarded(callback);
     callback.reset();

@@ -89,6 +89,10 @@ class LoopCore final : public BackendDelegate {
   std::size_t run_ready_work(BatchBudget& budget);
   std::size_t run_due_timers(BatchBudget& budget, Clock::time_point due_at);
   void request_wake_from_loop_thread() noexcept;
+  // The batch ends early: the loop shut down, or a callback stopped the run() it runs in.
+  bool interrupted() const noexcept {
+    return shut_down_ || (!run_levels_.empty() && run_levels_.back()->stopped);
+  }
   void announce_deadline() noexcept;
 
   std::atomic<std::size_t> refs_{1};
