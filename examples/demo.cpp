@@ -108,16 +108,14 @@ int main() {
 
     // After ~1 s: leave some work pending on purpose, then stop.
     auto stop = loop.schedule(1s, [&loop] {
-      log(here(), "stopping, with a 1 h timer still pending");
+      log(here(), "stopping, with a 1 h timer and a queued send still pending");
       loop.schedule(1h, Pending("the 1 h timer")).detach();
+      runloop::RunLoop::sender().send(Pending("the queued send"));
       loop.stop();
     });
 
     loop.run();  // a standalone app drives the loop itself; a plugin never calls this
     log("loop", "run() returned");
-    // Nothing drives the loop any more: this send stays queued until deinit() destroys it.
-    // (Sent from a callback before stop() took effect, it would still run in that batch.)
-    runloop::RunLoop::sender().send(Pending("the queued send"));
     if (auto result = task.try_take(); result && result->has_value()) {
       log("loop", "the task's JoinHandle holds " + std::to_string(**result));
     }
