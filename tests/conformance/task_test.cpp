@@ -176,14 +176,18 @@ TEST(Task, TaskAbortingItselfFinishesAtItsNextSuspension) {
 TEST(Task, AbortedDelayLeavesNoTimerBehind) {
   LoopFixture fixture;
   std::vector<JoinHandle<void>> handles;
+  int started = 0;
   int woke = 0;
   for (int i = 0; i < 100; ++i) {
     handles.push_back(fixture.loop().spawn([&, loop = fixture.loop()]() -> Task<void> {
+      ++started;
       co_await loop.delay(5ms);
       ++woke;
     }));
   }
-  ASSERT_TRUE(run_for(fixture.loop(), 1ms));
+  // Aborted as soon as all are suspended, with no loop pass in between: a stalled machine
+  // cannot let a delay end first (waiting a fixed 1 ms flaked under load).
+  ASSERT_TRUE(run_until(fixture.loop(), [&] { return started == 100; }));
   for (auto& handle : handles) handle.abort();
   ASSERT_TRUE(run_for(fixture.loop(), 20ms));
   EXPECT_EQ(woke, 0);
