@@ -2,6 +2,9 @@
 // cheapest single-producer ring there is, and what the loop thread pays to poll idle senders.
 #include "realtime_cases.hpp"
 
+#include <poll.h>
+
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -141,6 +144,19 @@ double realtime_idle_cpu_ms_per_s(int senders, double seconds) {
                             [&loop] { loop.stop(); });
   const double cpu_start = thread_cpu_ns();
   loop.run();
+  return (thread_cpu_ns() - cpu_start) / 1e6 / seconds;
+}
+
+double floor_sleep_cpu_ms_per_s(double seconds) {
+  const auto end = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                      std::chrono::duration<double>(seconds));
+  const double cpu_start = thread_cpu_ns();
+  for (auto next = Clock::now() + 10ms; next < end; next += 10ms) {
+    for (auto now = Clock::now(); now < next; now = Clock::now()) {
+      const auto ms = std::chrono::ceil<std::chrono::milliseconds>(next - now);
+      poll(nullptr, 0, static_cast<int>(ms.count()));
+    }
+  }
   return (thread_cpu_ns() - cpu_start) / 1e6 / seconds;
 }
 

@@ -14,5 +14,8 @@ double realtime_try_send_full_ns(int values);
 // Loop-thread CPU time, in ms per second, of `senders` idle RealtimeSenders polling every
 // 10 ms, while the loop runs for `seconds`. With 0 senders: the idle loop's own cost.
 double realtime_idle_cpu_ms_per_s(int senders, double seconds);
+// The floor of the idle rows: a thread that only sleeps in poll() until the next 10 ms
+// deadline (whole-ms timeouts, as GLib's), i.e. what 100 wake-ups per second cost here.
+double floor_sleep_cpu_ms_per_s(double seconds);
 
 }  // namespace bench
