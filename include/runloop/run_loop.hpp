@@ -80,11 +80,21 @@ class RUNLOOP_API RunLoop {
   void stop_app() const;
 
   // Runs `callback` on the loop thread no earlier than `delay` from now, never inline.
+  // A delay too large for the clock (nanoseconds::max()) is a timer that never fires.
   template <class F>
   [[nodiscard]] Handle schedule(std::chrono::nanoseconds delay, F&& callback) const {
-    return schedule_at(Clock::now() + delay, detail::Callback(std::forward<F>(callback)));
+    return schedule_after(delay, detail::Callback(std::forward<F>(callback)));
   }
+  [[nodiscard]] Handle schedule_after(std::chrono::nanoseconds delay,
+                                      detail::Callback callback) const;
+  // Runs `callback` once now() reaches `deadline` (a time point on the loop's clock).
   [[nodiscard]] Handle schedule_at(Clock::time_point deadline, detail::Callback callback) const;
+
+  // The loop's clock: steady_clock, or the frozen clock of a testing::MockTime. Off the loop
+  // thread, or without a loop, it is steady_clock.
+  static Clock::time_point now() noexcept;
+  // now() + `delay`, saturated: a delay too large for the clock gives time_point::max().
+  Clock::time_point deadline_after(std::chrono::nanoseconds delay) const;
 
   // Runs `task` on the loop thread, starting on a later pass (never inline).
   template <class T>
@@ -96,7 +106,7 @@ class RUNLOOP_API RunLoop {
 
   // co_await loop.delay(d) suspends the calling task for at least `d`.
   detail::DelayAwaiter delay(std::chrono::nanoseconds duration) const {
-    return detail::DelayAwaiter(epoch_, Clock::now() + duration);
+    return detail::DelayAwaiter(epoch_, deadline_after(duration));
   }
 
   // Drives the loop until `task` finishes; returns its value or rethrows its exception.

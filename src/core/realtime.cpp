@@ -86,7 +86,7 @@ void RealtimeChannel::release() noexcept {
 
 void RealtimeChannel::start() {
   pending_poll_ =
-      RunLoop::current().schedule_at(next_poll_after(Clock::now(), interval_), PollTick(this));
+      RunLoop::current().schedule_at(next_poll_after(RunLoop::now(), interval_), PollTick(this));
 }
 
 void RealtimeChannel::stop() noexcept {
@@ -109,7 +109,7 @@ void RealtimeChannel::poll() {
   // poll in place (and cancels it).
   try {
     pending_poll_ =
-        RunLoop::current().schedule_at(next_poll_after(Clock::now(), interval_), PollTick(this));
+        RunLoop::current().schedule_at(next_poll_after(RunLoop::now(), interval_), PollTick(this));
   } catch (...) {
     // Out of memory for the timer: the PollTick that could not be queued stopped the
     // sender, so its producer sees try_send() fail instead of filling a ring nobody reads.

@@ -182,8 +182,7 @@ BlockOnScope::~BlockOnScope() {
 
 void BlockOnScope::poll() {
   auto* core = static_cast<LoopCore*>(core_);
-  if (core->shut_down()) throw RunLoopError(Error::NotInitialized);
-  core->backend().poll_once(true);
+  core->poll_once();
 }
 
 }  // namespace runloop::detail

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "core/time_math.hpp"
 #include "runloop/run_loop.hpp"
 
 namespace runloop {
@@ -21,8 +22,8 @@ void arm(const std::shared_ptr<Timer::State>& state) {
   // The queued callback shares the state, so destroying the Timer from inside its own
   // callback leaves the running frame intact.
   state->pending = RunLoop::current().schedule_at(state->next_tick, [state] {
-    const auto now = RunLoop::Clock::now();
-    state->next_tick += state->interval;
+    const auto now = RunLoop::now();
+    state->next_tick = detail::saturating_deadline(state->next_tick, state->interval);
     if (state->next_tick <= now) {
       // Fell behind (a blocked loop): skip the missed ticks rather than fire a burst.
       const auto behind = (now - state->next_tick) / state->interval + 1;
@@ -61,8 +62,9 @@ Timer::~Timer() {
 }
 
 void Timer::start() {
-  if (!state_ || state_->running) return;
-  state_->next_tick = RunLoop::Clock::now() + state_->interval;
+  // is_running(), not `running`: a Timer kept across deinit()/init() starts on the new loop.
+  if (!state_ || is_running()) return;
+  state_->next_tick = RunLoop::current().deadline_after(state_->interval);
   arm(state_);
   state_->running = true;
 }

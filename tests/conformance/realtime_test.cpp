@@ -11,6 +11,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "runloop/testing.hpp"
 #include "test_support.hpp"
 
 namespace runloop::test {
@@ -138,6 +139,48 @@ TEST(Realtime, DeliveredWithinTheIntervalWithNothingElsePending) {
   const auto give_up = std::chrono::steady_clock::now() + kTimeout;
   while (received == 0 && std::chrono::steady_clock::now() < give_up) host_iterate(true);
   EXPECT_EQ(received, 5);
+}
+
+// On the loop's clock (MockTime), exactly: no poll before the first interval boundary, a
+// value sent now arrives within one interval, and the polls repeat every interval.
+TEST(Realtime, UnderMockTimeAValueArrivesWithinOneInterval) {
+  LoopFixture fixture;
+  testing::MockTime time;
+  std::vector<RunLoop::Clock::time_point> arrivals;
+  RealtimeSender<int> sender(
+      8, [&](int) { arrivals.push_back(RunLoop::now()); }, 10ms);
+  const auto sent_at = RunLoop::now();
+  ASSERT_TRUE(sender.try_send(1));
+  time.run_until_idle();
+  EXPECT_TRUE(arrivals.empty());  // never inline, and no poll is due yet
+  time.advance(10ms);
+  ASSERT_EQ(arrivals.size(), 1u);
+  EXPECT_GT(arrivals[0], sent_at);
+  EXPECT_LE(arrivals[0] - sent_at, 10ms);
+  ASSERT_TRUE(sender.try_send(2));
+  time.advance(10ms);
+  ASSERT_EQ(arrivals.size(), 2u);
+  EXPECT_EQ(arrivals[1] - arrivals[0], 10ms);
+}
+
+// Polls are aligned to multiples of the interval, so senders made at different moments
+// with the same interval poll at the same instants: one native wake-up serves them all.
+TEST(Realtime, UnderMockTimeSendersWithTheSameIntervalPollTogether) {
+  LoopFixture fixture;
+  testing::MockTime time;
+  std::vector<RunLoop::Clock::time_point> first, second;
+  RealtimeSender<int> a(
+      8, [&](int) { first.push_back(RunLoop::now()); }, 10ms);
+  time.advance(3ms);
+  RealtimeSender<int> b(
+      8, [&](int) { second.push_back(RunLoop::now()); }, 10ms);
+  for (int round = 0; round < 3; ++round) {
+    ASSERT_TRUE(a.try_send(round));
+    ASSERT_TRUE(b.try_send(round));
+    time.advance(10ms);
+  }
+  ASSERT_EQ(first.size(), 3u);
+  EXPECT_EQ(first, second);
 }
 
 TEST(Realtime, DefaultIntervalDeliversToo) {
