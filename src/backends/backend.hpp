@@ -51,8 +51,10 @@ class BackendDelegate {
   virtual NextWork next_work() const = 0;
   // The native timer armed for the announced deadline fired (it is no longer armed).
   virtual void native_timer_fired() noexcept = 0;
-  // A native quit request (WM_QUIT) ends the innermost run().
-  virtual void quit_requested() noexcept = 0;
+  // A native quit request (WM_QUIT) ends the innermost run(). False when it ended none (no
+  // run() is active, or the innermost one is stopped already: a block_on() polls inside it),
+  // so that the backend holds the request instead of seeing it again on every poll.
+  virtual bool quit_requested() noexcept = 0;
 
   // Keep the core alive for a native callback; use DelegateScope.
   virtual void retain() noexcept = 0;

@@ -157,8 +157,12 @@ void LoopCore::run() {
 
 void LoopCore::stop() noexcept {
   // On the loop thread the innermost run() is not waiting: it is below this call, and its
-  // poll returns once the batch that called us ends.
-  if (!run_levels_.empty()) run_levels_.back()->stopped = true;
+  // poll returns once the native callback that called us ends. Not every native iteration
+  // returns after every callback (CFRunLoopRunInMode returns after a source, not after a
+  // host's timer callout): a wake-up makes one of ours follow.
+  if (run_levels_.empty() || shut_down_) return;
+  run_levels_.back()->stopped = true;
+  request_wake_from_loop_thread();
 }
 
 void LoopCore::run_app() {

@@ -77,7 +77,11 @@ class LoopCore final : public BackendDelegate {
   WorkReport do_work() override;
   NextWork next_work() const override;
   void native_timer_fired() noexcept override { announced_.reset(); }
-  void quit_requested() noexcept override { stop(); }
+  bool quit_requested() noexcept override {
+    if (run_levels_.empty() || run_levels_.back()->stopped) return false;
+    run_levels_.back()->stopped = true;
+    return true;
+  }
 
  private:
   struct RunLevel {
