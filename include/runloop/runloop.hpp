@@ -4,6 +4,7 @@
 #include "runloop/handle.hpp"       // IWYU pragma: export
 #include "runloop/join_handle.hpp"  // IWYU pragma: export
 #include "runloop/result.hpp"       // IWYU pragma: export
+#include "runloop/resume_on.hpp"    // IWYU pragma: export
 #include "runloop/run_loop.hpp"     // IWYU pragma: export
 #include "runloop/sender.hpp"       // IWYU pragma: export
 #include "runloop/task.hpp"         // IWYU pragma: export
