@@ -17,9 +17,9 @@ namespace detail {
 // Any thread: the Sender of `loop`'s lifetime (closed if that loop is gone).
 RUNLOOP_API Sender sender_of(const RunLoop& loop);
 // Any thread: queues `callback` on the loop of `target`. Unlike Sender::send, a failure
-// (the loop is gone) leaves `callback` untouched, so its owner decides what destroying it
-// means.
-RUNLOOP_API bool post_keeping(const Sender& target, Callback& callback);
+// (the loop is gone, or out of memory) leaves `callback` untouched, so its owner decides
+// what destroying it means.
+RUNLOOP_API bool post_keeping(const Sender& target, Callback& callback) noexcept;
 
 // co_await resume_on(...): see below.
 class [[nodiscard]] ResumeOnAwaiter : public LoopAwaitable {
@@ -41,9 +41,10 @@ class [[nodiscard]] ResumeOnAwaiter : public LoopAwaitable {
     } else {
       Callback resume = ForeignResume(frame, &failed_);
       if (post_keeping(target_, resume)) return true;  // `this` may be gone already
+      failed_ = true;  // disarms the unsent ForeignResume before it is destroyed here
     }
-    failed_ = true;  // disarms the unsent ForeignResume, destroyed on return
-    return false;
+    failed_ = true;
+    return false;  // await_resume throws, on this thread
   }
 
   void await_resume() const {

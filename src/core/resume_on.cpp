@@ -15,9 +15,13 @@ Sender sender_of(const RunLoop& loop) {
   return Sender(acquire_mailbox(LoopAccess::epoch(loop)));  // null (closed) if it is gone
 }
 
-bool post_keeping(const Sender& target, Callback& callback) {
+bool post_keeping(const Sender& target, Callback& callback) noexcept {
   Mailbox* mailbox = LoopAccess::mailbox(target);
-  return mailbox != nullptr && mailbox->post(callback);
+  try {
+    return mailbox != nullptr && mailbox->post(callback);
+  } catch (...) {
+    return false;  // out of memory: the queues' push_back left `callback` where it was
+  }
 }
 
 }  // namespace runloop::detail

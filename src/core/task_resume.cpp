@@ -56,7 +56,12 @@ Result<Handle, Error> schedule_foreign_resume(std::uint64_t epoch,
   // Shutting down: the timer would be destroyed at once, resuming `frame` from inside
   // the caller's await_suspend. Refuse instead, before anything is armed.
   if (core->shut_down()) return Unexpected(Error::NotInitialized);
-  return Handle(core->schedule_at(deadline, ForeignResume(frame, dropped)));
+  // Disarmed until it is safely in the heap: if scheduling throws (out of memory), the
+  // callback destroyed on the way out must not resume `frame` from inside await_suspend.
+  *dropped = true;
+  Handle timer(core->schedule_at(deadline, ForeignResume(frame, dropped)));
+  *dropped = false;
+  return timer;
 }
 
 namespace {
