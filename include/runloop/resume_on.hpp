@@ -16,6 +16,8 @@ namespace detail {
 
 // Any thread: the Sender of `loop`'s lifetime (closed if that loop is gone).
 RUNLOOP_API Sender sender_of(const RunLoop& loop);
+// Whether two senders post to the same loop lifetime.
+RUNLOOP_API bool same_loop(const Sender& a, const Sender& b) noexcept;
 // Any thread: queues `callback` on the loop of `target`. Unlike Sender::send, a failure
 // (the loop is gone, or out of memory) leaves `callback` untouched, so its owner decides
 // what destroying it means.

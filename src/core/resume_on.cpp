@@ -15,6 +15,10 @@ Sender sender_of(const RunLoop& loop) {
   return Sender(acquire_mailbox(LoopAccess::epoch(loop)));  // null (closed) if it is gone
 }
 
+bool same_loop(const Sender& a, const Sender& b) noexcept {
+  return LoopAccess::mailbox(a) == LoopAccess::mailbox(b);
+}
+
 bool post_keeping(const Sender& target, Callback& callback) noexcept {
   Mailbox* mailbox = LoopAccess::mailbox(target);
   try {
