@@ -1,6 +1,7 @@
 #include "runloop/run_loop.hpp"
 
 #include "core/lifecycle.hpp"
+#include "core/time_math.hpp"
 
 namespace runloop {
 
@@ -38,7 +39,11 @@ RunLoop::Clock::time_point RunLoop::now() noexcept {
 }
 
 RunLoop::Clock::time_point RunLoop::deadline_after(std::chrono::nanoseconds delay) const {
-  return detail::require_core(epoch_).deadline_after(delay);
+  // Never throws: `co_await loop.delay(d)` after the loop went away (deinit() inside a task)
+  // must reach the awaiter, which ends the task as Aborted, not throw into its body.
+  if (const detail::LoopCore* core = detail::current_core(epoch_))
+    return core->deadline_after(delay);
+  return detail::saturating_deadline(Clock::now(), delay);
 }
 
 }  // namespace runloop

@@ -44,7 +44,14 @@ Timer::Timer(std::chrono::nanoseconds interval, std::function<void()> callback)
 }
 
 Timer Timer::async(std::chrono::nanoseconds interval, std::function<Task<void>()> tick) {
-  return Timer(interval, [tick = std::move(tick)] { RunLoop::current().spawn(tick()); });
+  // A coroutine lambda's frame refers to the lambda object (its captures), which lives in
+  // `tick`. Each tick task shares `tick` through the callable form of spawn, so destroying
+  // the Timer (which stops the ticks) leaves the tasks already running intact.
+  std::shared_ptr<std::function<Task<void>()>> shared(
+      new std::function<Task<void>()>(std::move(tick)));
+  return Timer(interval, [shared = std::move(shared)] {
+    RunLoop::current().spawn([shared] { return (*shared)(); });
+  });
 }
 
 Timer::Timer(Timer&&) noexcept = default;
