@@ -78,7 +78,14 @@ Result<void, Error> init_mode(detail::LoopMode mode) {
   }
   // Publish the thread first: the backend and core may ask is_run_loop_thread().
   state.loop_thread.store(std::this_thread::get_id(), std::memory_order_release);
-  auto core = detail::LoopCore::create(state.last_epoch + 1, mode);
+  Result<detail::LoopCore*, Error> core;
+  try {
+    core = detail::LoopCore::create(state.last_epoch + 1, mode);
+  } catch (...) {
+    // Out of memory while attaching: leave the module as it was, not half-initialised.
+    state.loop_thread.store(std::thread::id{}, std::memory_order_release);
+    throw;
+  }
   if (!core) {
     state.loop_thread.store(std::thread::id{}, std::memory_order_release);
     return Unexpected(core.error());

@@ -86,10 +86,11 @@ void Watchdog::start(const Mailbox& mailbox) noexcept {
   }
 }
 
-void Watchdog::wake() noexcept {
-  inner_->wake();
+bool Watchdog::wake() noexcept {
+  const bool woken = inner_->wake();
   // The mailbox marked itself non-empty before calling us.
   note_ready_at(0);
+  return woken;
 }
 
 void Watchdog::wake_from_loop_thread() noexcept {
@@ -98,26 +99,26 @@ void Watchdog::wake_from_loop_thread() noexcept {
   note_ready_at(0);
 }
 
-void Watchdog::deadline_changed(std::optional<Clock::time_point> deadline) noexcept {
-  inner_->deadline_changed(deadline);
+void Watchdog::arm_deadline(std::optional<Clock::time_point> deadline) noexcept {
+  inner_->arm_deadline(deadline);
   const std::int64_t at = deadline ? ticks(*deadline) : kNever;
   deadline_.store(at, std::memory_order_relaxed);
   note_ready_at(at);
 }
 
-NextWork Watchdog::do_work() {
+WorkReport Watchdog::do_work() {
   batches_.fetch_add(1, std::memory_order_relaxed);
   batch_depth_.fetch_add(1, std::memory_order_relaxed);
-  NextWork next;
+  WorkReport report;
   try {
-    next = core_.do_work();
+    report = core_.do_work();
   } catch (...) {
     batch_depth_.fetch_sub(1, std::memory_order_relaxed);
     throw;
   }
   batch_depth_.fetch_sub(1, std::memory_order_relaxed);
-  note_next(next);
-  return next;
+  note_next(report.next);
+  return report;
 }
 
 void Watchdog::note_next(const NextWork& next) noexcept {

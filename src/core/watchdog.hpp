@@ -44,19 +44,22 @@ class Watchdog final : public Backend, public BackendDelegate {
   void start(const Mailbox& mailbox) noexcept;
 
   // Backend
-  void wake() noexcept override;
+  bool wake() noexcept override;
   void wake_from_loop_thread() noexcept override;
-  void deadline_changed(std::optional<Clock::time_point> deadline) noexcept override;
-  void run() override { inner_->run(); }
-  void stop() noexcept override { inner_->stop(); }
-  void run_app() override { inner_->run_app(); }
-  void stop_app() noexcept override { inner_->stop_app(); }
+  void arm_deadline(std::optional<Clock::time_point> deadline) noexcept override;
   void poll_once(bool may_block) override { inner_->poll_once(may_block); }
+  bool run_app() override { return inner_->run_app(); }
+  bool stop_app() noexcept override { return inner_->stop_app(); }
   void detach() noexcept override;
+  bool attached() const noexcept override { return inner_->attached(); }
 
   // BackendDelegate
-  NextWork do_work() override;
+  WorkReport do_work() override;
   NextWork next_work() const override { return core_.next_work(); }
+  void native_timer_fired() noexcept override { core_.native_timer_fired(); }
+  bool quit_requested() noexcept override { return core_.quit_requested(); }
+  void retain() noexcept override { core_.retain(); }
+  void release() noexcept override { core_.release(); }
 
  private:
   static constexpr std::int64_t kNever = INT64_MAX;

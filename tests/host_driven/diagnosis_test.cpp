@@ -148,7 +148,8 @@ TEST(Diagnosis, NeverWhileTheNativeLoopRuns) {
   });
   Timer tick(3ms, [] {});
   tick.start();
-  EXPECT_TRUE(run_for(loop, kQuietPeriod));
+  auto end = loop.schedule(kQuietPeriod, [&] { loop.stop(); });
+  loop.run();  // the native loop (GLib), not the descriptor
   done = true;
   producer.join();
   EXPECT_EQ(diagnoses.count(), 0u);

@@ -3,10 +3,13 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <system_error>
+
+#include "core/time_math.hpp"
 
 namespace runloop::detail {
 namespace {
@@ -55,12 +58,15 @@ void Alarm::loop() noexcept {
 bool Alarm::set(std::optional<Clock::time_point> deadline) noexcept {
   itimerspec spec{};  // all zero: disarm
   if (deadline) {
-    // Far deadlines are capped: the early firing finds nothing due and the loop re-arms.
-    const auto cap = Clock::now() + std::chrono::hours(24);
-    const auto when = *deadline < cap ? *deadline : cap;
-    // Round up; an all-zero it_value would disarm instead of firing at once.
-    std::int64_t ns = std::chrono::ceil<std::chrono::nanoseconds>(when.time_since_epoch()).count();
-    if (ns <= 0) ns = 1;
+    // Absolute on the timerfd's clock, capped like every native timeout (the early firing
+    // finds nothing due and the core announces the deadline again). An all-zero it_value
+    // would disarm instead of firing at once.
+    const auto now = Clock::now();
+    const auto wait = native_timeout<std::chrono::nanoseconds>(*deadline, now);
+    const std::int64_t ns = std::max<std::int64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>((now + wait).time_since_epoch())
+            .count(),
+        1);
     spec.it_value.tv_sec = static_cast<time_t>(ns / 1'000'000'000);
     spec.it_value.tv_nsec = static_cast<long>(ns % 1'000'000'000);
   }
@@ -72,8 +78,9 @@ bool Alarm::set(std::optional<Clock::time_point> deadline) noexcept {
 }
 
 void Alarm::arm(std::optional<Clock::time_point> deadline) noexcept {
-  if (timer_fd_ < 0 || deadline == armed_) return;  // most batches keep the same deadline
-  if (set(deadline)) armed_ = deadline;
+  // No deduplication here: the core announces a deadline only when it changes, and after a
+  // firing the same deadline must be armed again.
+  if (timer_fd_ >= 0) set(deadline);
 }
 
 void Alarm::stop() noexcept {
@@ -86,7 +93,6 @@ void Alarm::stop() noexcept {
   }
   close(timer_fd_);
   timer_fd_ = -1;
-  armed_.reset();
 }
 
 }  // namespace runloop::detail

@@ -23,7 +23,7 @@ class Alarm {
 
   // Creates the timerfd and the thread; false (after reporting why) if either fails.
   bool start(Fire fire, void* target);
-  // Loop thread: fire at `deadline` (none: never). Rounded up to the nanosecond, absolute
+  // Loop thread: fire at `deadline` (none: never), replacing any earlier arming. Absolute
   // CLOCK_MONOTONIC (steady_clock's clock on Linux and Android), so never early.
   void arm(std::optional<Clock::time_point> deadline) noexcept;
   // Loop thread: ends and joins the thread, closes the timerfd. After it, fire is never
@@ -38,7 +38,6 @@ class Alarm {
   Fire fire_ = nullptr;
   void* target_ = nullptr;
   std::atomic<bool> quit_{false};
-  std::optional<Clock::time_point> armed_;  // loop thread: what the timerfd is armed for
   std::thread thread_;
 };
 

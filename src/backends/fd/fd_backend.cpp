@@ -12,12 +12,21 @@
 //   for the earliest deadline. dispatch() reads the pipe empty, clears raised_, then runs
 //   the batch: a wake written after the read is seen by the next dispatch, and one whose
 //   flag we clear is seen by this batch (the exchange synchronises with the waker).
+// - A batch of several callbacks usually leaves one byte behind: the core asks for a wake-up
+//   while work is queued behind a running callback (a nested loop must come back to us), and
+//   that request is consumed only by the next batch (the core's flag). Clearing it at the end
+//   of the batch would lose a later loop-thread post. So the host sees one spurious
+//   readable per busy batch, which costs an empty dispatch().
 // - The read happens on every dispatch(), even a spurious one: a raise can land its byte
 //   after our exchange, and skipping the read while raised_ is false would leave the
 //   pipe readable for good (a host busy-looping on it). One non-blocking read is the price.
 // - The core is the only place that orders work; this file keeps no queue and no timer.
-// - run() and poll_once() wait on the pipe with poll() and the timeout from next_work(), so
-//   nested runs and block_on work without the host. stop() ends the innermost level.
+// - The core's contract (backends/backend.hpp): the alarm is armed only when the core
+//   announces a deadline (arm_deadline), and once it has fired the next batch tells the core
+//   (native_timer_fired) so that the deadline is announced again if still pending.
+// - poll_once() (the core's run() and block_on()) waits on the pipe with poll() and the
+//   timeout from next_work(), then runs one batch: nested runs and block_on work without the
+//   host.
 // - In native mode (init()) the same pipe is offered on the first poll_fd(): the native
 //   backend keeps running its batches, which pass through do_work() here to keep the pipe in
 //   step, and the host may dispatch too; whichever comes first runs the work.
@@ -28,18 +37,16 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <climits>
 #include <cstdio>
 #include <system_error>
+
+#include "core/time_math.hpp"
 
 namespace runloop::detail {
 namespace {
 
-int timeout_ms(Clock::time_point deadline) {
-  const auto remaining = deadline - Clock::now();
-  if (remaining <= Clock::duration::zero()) return 0;
-  const auto ms = std::chrono::ceil<std::chrono::milliseconds>(remaining).count();
-  return static_cast<int>(ms < INT_MAX ? ms : INT_MAX);
+bool is_due(std::optional<Clock::time_point> deadline) {
+  return deadline && *deadline <= Clock::now();
 }
 
 }  // namespace
@@ -63,7 +70,10 @@ bool FdBackend::open(bool in_step) {
   // Publishes the descriptors. An RMW, paired with the one in wake(): a sender whose RMW
   // came first (and saw us inactive) left its work where the next_work() below sees it.
   active_.exchange(1, std::memory_order_acq_rel);
-  if (in_step) signal_next(delegate_.next_work());
+  if (in_step) {
+    if (delegate_.next_work().immediate) raise();
+    signal_deadline(announced_);
+  }
   return true;
 }
 
@@ -80,22 +90,28 @@ std::optional<std::chrono::milliseconds> FdBackend::poll_timeout() const {
   const NextWork next = delegate_.next_work();
   if (next.immediate) return std::chrono::milliseconds(0);
   if (!next.deadline) return std::nullopt;
-  return std::chrono::milliseconds(timeout_ms(*next.deadline));
+  return native_timeout<std::chrono::milliseconds>(*next.deadline, Clock::now());
 }
 
 void FdBackend::dispatch() {
   if (attached_) do_work();
 }
 
-// Every batch, the host's (dispatch()), our own (run()) or the native loop's, clears the
-// pipe first and leaves it readable if anything is still ready.
-NextWork FdBackend::do_work() {
+// Every batch, the host's (dispatch()), our own (poll_once()) or the native loop's, empties
+// the pipe first and leaves it readable if anything is still ready.
+WorkReport FdBackend::do_work() {
   const bool signalling = active();
-  if (signalling) clear();
-  const NextWork next = delegate_.do_work();
-  // A callback may have called the last deinit(): then the pipe is gone.
-  if (signalling && attached_) signal_next(next);
-  return next;
+  if (signalling) {
+    clear();
+    if (alarm_fired_.exchange(false, std::memory_order_acq_rel)) delegate_.native_timer_fired();
+  }
+  WorkReport report = delegate_.do_work();
+  // A callback may have called the last deinit(): then the pipe is gone. (The core keeps a
+  // wake-up requested for work left over; this also covers timers the budget left due.)
+  if (signalling && attached_ && (report.next.immediate || is_due(report.next.deadline))) {
+    raise();
+  }
+  return report;
 }
 
 void FdBackend::clear() noexcept {
@@ -105,34 +121,40 @@ void FdBackend::clear() noexcept {
   raised_.exchange(false, std::memory_order_acq_rel);
 }
 
-void FdBackend::raise() noexcept {
-  if (raised_.exchange(true, std::memory_order_acq_rel)) return;
+bool FdBackend::raise() noexcept {
+  if (raised_.exchange(true, std::memory_order_acq_rel)) return true;
   const char byte = 1;
-  // EAGAIN cannot happen with at most a few bytes in the pipe; it would be readable anyway.
-  while (write(write_fd_, &byte, 1) < 0 && errno == EINTR) {
+  for (;;) {
+    if (write(write_fd_, &byte, 1) >= 0) return true;
+    if (errno == EINTR) continue;
+    return errno == EAGAIN;  // a full pipe is readable anyway
   }
 }
 
 void FdBackend::fire(void* self) noexcept {
-  static_cast<FdBackend*>(self)->raise();
+  auto* backend = static_cast<FdBackend*>(self);
+  backend->alarm_fired_.store(true, std::memory_order_release);
+  backend->raise();
 }
 
-// After a batch, or on activation: readable if work is left or a timer is due, else the
-// alarm is armed for the next deadline.
-void FdBackend::signal_next(const NextWork& next) noexcept {
-  if (next.immediate || (next.deadline && *next.deadline <= Clock::now())) {
+// The pipe's share of an announced deadline: readable now if it is due, else the alarm.
+void FdBackend::signal_deadline(std::optional<Clock::time_point> deadline) noexcept {
+  if (is_due(deadline)) {
+    alarm_.arm(std::nullopt);
+    alarm_fired_.store(true, std::memory_order_relaxed);  // as if it fired: re-announce
     raise();
   } else {
-    alarm_.arm(next.deadline);
+    alarm_.arm(deadline);
   }
 }
 
-void FdBackend::wake() noexcept {
-  if (inner_) inner_->wake();
+bool FdBackend::wake() noexcept {
+  const bool woken = inner_ == nullptr || inner_->wake();
   // Native mode before the first poll_fd(): an RMW, paired with the exchange in open() (a
   // fence would do, but TSan does not support fences).
-  if (!active() && active_.fetch_add(0, std::memory_order_acq_rel) == 0) return;
-  raise();
+  if (!active() && active_.fetch_add(0, std::memory_order_acq_rel) == 0) return woken;
+  const bool raised = raise();
+  return inner_ != nullptr ? woken : raised;
 }
 
 void FdBackend::wake_from_loop_thread() noexcept {
@@ -140,82 +162,36 @@ void FdBackend::wake_from_loop_thread() noexcept {
   if (active()) raise();
 }
 
-void FdBackend::deadline_changed(std::optional<Clock::time_point> deadline) noexcept {
-  if (inner_) inner_->deadline_changed(deadline);
-  if (!active()) return;
-  if (deadline && *deadline <= Clock::now()) {
-    raise();
-  } else {
-    alarm_.arm(deadline);  // a later deadline or none (a cancel) too: no stale wake-up
-  }
+void FdBackend::arm_deadline(std::optional<Clock::time_point> deadline) noexcept {
+  if (inner_) inner_->arm_deadline(deadline);
+  announced_ = deadline;
+  if (active()) signal_deadline(deadline);
 }
 
-void FdBackend::run() {
-  if (inner_) {
-    inner_->run();
-    return;
-  }
-  bool stopped = false;
-  run_levels_.push_back(&stopped);
-  while (!stopped && attached_) wait_and_dispatch(true);
-  // `this` may be detached now, but lives on: the caller holds a reference to the core.
-  run_levels_.pop_back();
-}
-
-void FdBackend::stop() noexcept {
-  if (inner_) {
-    inner_->stop();
-    return;
-  }
-  if (run_levels_.empty()) return;
-  *run_levels_.back() = true;
-  // stop() runs inside a batch of the level it ends, which returns to check the flag; the
-  // byte keeps that true should it ever be reached otherwise (one spurious dispatch at most).
-  if (attached_) raise();
-}
-
-void FdBackend::run_app() {
-  if (inner_) {
-    inner_->run_app();
-  } else {
-    run();
-  }
-}
-
-void FdBackend::stop_app() noexcept {
-  if (inner_) {
-    inner_->stop_app();
-  } else {
-    stop();
-  }
-}
-
+// One iteration of our own (host-driven mode): sleep on the pipe while nothing is ready, at
+// most until the next deadline (rounded up), then one batch.
 void FdBackend::poll_once(bool may_block) {
   if (inner_) {
     inner_->poll_once(may_block);
-  } else if (attached_) {
-    wait_and_dispatch(may_block);
+    return;
   }
-}
-
-// One iteration of our own: sleep on the pipe until it is readable or the next deadline
-// (rounded up) has come, then one batch.
-void FdBackend::wait_and_dispatch(bool may_block) {
+  if (!attached_) return;
   const NextWork next = delegate_.next_work();
-  if (may_block && !next.immediate) {
-    const int timeout = next.deadline ? timeout_ms(*next.deadline) : -1;
-    if (timeout != 0) {
-      pollfd fd{read_fd_, POLLIN, 0};
-      ::poll(&fd, 1, timeout);  // EINTR or a timeout: the batch below finds what is due
-    }
+  if (may_block && !next.immediate && !is_due(next.deadline)) {
+    const int timeout =
+        next.deadline
+            ? static_cast<int>(
+                  native_timeout<std::chrono::milliseconds>(*next.deadline, Clock::now()).count())
+            : -1;
+    pollfd fd{read_fd_, POLLIN, 0};
+    ::poll(&fd, 1, timeout);  // EINTR or a timeout: the batch below finds what is due
   }
-  dispatch();
+  do_work();
 }
 
 void FdBackend::detach() noexcept {
   if (!attached_) return;
   attached_ = false;
-  for (bool* stopped : run_levels_) *stopped = true;
   if (inner_) inner_->detach();
   // The alarm thread writes the pipe: it goes first.
   alarm_.stop();

@@ -4,7 +4,6 @@
 #include <chrono>
 #include <memory>
 #include <optional>
-#include <vector>
 
 #include "backends/backend.hpp"
 #include "backends/fd/alarm.hpp"
@@ -39,37 +38,40 @@ class FdBackend final : public Backend, public BackendDelegate {
   void dispatch();
 
   // Backend
-  void wake() noexcept override;
+  bool wake() noexcept override;
   void wake_from_loop_thread() noexcept override;
-  void deadline_changed(std::optional<Clock::time_point> deadline) noexcept override;
-  void run() override;
-  void stop() noexcept override;
-  void run_app() override;
-  void stop_app() noexcept override;
+  void arm_deadline(std::optional<Clock::time_point> deadline) noexcept override;
   void poll_once(bool may_block) override;
+  bool run_app() override { return inner_ != nullptr && inner_->run_app(); }
+  bool stop_app() noexcept override { return inner_ != nullptr && inner_->stop_app(); }
   void detach() noexcept override;
+  bool attached() const noexcept override { return attached_; }
 
   // BackendDelegate: the native backend's batches come through here.
-  NextWork do_work() override;
+  WorkReport do_work() override;
   NextWork next_work() const override { return delegate_.next_work(); }
+  void native_timer_fired() noexcept override { delegate_.native_timer_fired(); }
+  bool quit_requested() noexcept override { return delegate_.quit_requested(); }
+  void retain() noexcept override { delegate_.retain(); }
+  void release() noexcept override { delegate_.release(); }
 
  private:
   static void fire(void* self) noexcept;
   bool active() const noexcept;
-  void raise() noexcept;
+  bool raise() noexcept;
   void clear() noexcept;
-  void signal_next(const NextWork& next) noexcept;
-  void wait_and_dispatch(bool may_block);
+  void signal_deadline(std::optional<Clock::time_point> deadline) noexcept;
 
   BackendDelegate& delegate_;
   std::unique_ptr<Backend> inner_;  // native mode only
   int read_fd_ = -1;
   int write_fd_ = -1;
-  std::atomic<int> active_{0};       // 1: the pipe exists and is kept in step
-  std::atomic<bool> raised_{false};  // a byte was written since the last clear()
+  std::atomic<int> active_{0};                  // 1: the pipe exists and is kept in step
+  std::atomic<bool> raised_{false};             // a byte was written since the last clear()
+  std::atomic<bool> alarm_fired_{false};        // set by the alarm thread, taken by the next batch
+  std::optional<Clock::time_point> announced_;  // the core's last arm_deadline()
   Alarm alarm_;
   bool attached_ = true;
-  std::vector<bool*> run_levels_;  // host-driven run(), innermost last
 };
 
 }  // namespace runloop::detail
