@@ -88,9 +88,9 @@ TEST(Shutdown, DestructorsMayUseTheApiDuringShutdown) {
     ~Reentrant() {
       if (!checked) return;
       EXPECT_TRUE(RunLoop::is_run_loop_thread());
-      EXPECT_FALSE(sender.send([] {}));           // closed
-      EXPECT_FALSE(loop.schedule(0ms, [] {}));    // refused, nothing left behind
-      EXPECT_FALSE(init_loop().has_value());  // cannot revive a dying loop
+      EXPECT_FALSE(sender.send([] {}));         // closed
+      EXPECT_FALSE(loop.schedule(0ms, [] {}));  // refused, nothing left behind
+      EXPECT_FALSE(init_loop().has_value());    // cannot revive a dying loop
       *checked = true;
     }
   };
