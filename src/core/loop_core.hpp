@@ -98,8 +98,10 @@ class LoopCore final : public BackendDelegate {
   std::size_t run_due_timers(BatchBudget& budget, Clock::time_point due_at);
   void request_wake_from_loop_thread() noexcept;
   // The batch ends early: the loop shut down, or a callback stopped the run() it runs in.
+  // Not while a block_on() polls: its task still needs batches after a stop (or a WM_QUIT)
+  // ended the run() below it; that run() ends once the block_on() returns.
   bool interrupted() const noexcept {
-    return shut_down_ || (!run_levels_.empty() && run_levels_.back()->stopped);
+    return shut_down_ || (!block_on_active_ && !run_levels_.empty() && run_levels_.back()->stopped);
   }
   void announce_deadline() noexcept;
 
