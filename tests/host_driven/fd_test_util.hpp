@@ -3,6 +3,7 @@
 // Small POSIX helpers shared by the host-driven tests.
 #include <dirent.h>
 #include <poll.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstddef>
@@ -15,6 +16,14 @@ namespace runloop::test {
 inline bool readable(int fd, std::chrono::milliseconds timeout = std::chrono::milliseconds(0)) {
   pollfd p{fd, POLLIN, 0};
   return ::poll(&p, 1, static_cast<int>(timeout.count())) > 0 && (p.revents & POLLIN) != 0;
+}
+
+// Whether `fd` is an eventfd: the kernel names it "anon_inode:[eventfd]" in /proc/self/fd.
+inline bool is_eventfd(int fd) {
+  const std::string link = "/proc/self/fd/" + std::to_string(fd);
+  char target[64] = {};
+  const ssize_t n = readlink(link.c_str(), target, sizeof target - 1);
+  return n > 0 && std::string(target, static_cast<std::size_t>(n)) == "anon_inode:[eventfd]";
 }
 
 // Entries of a /proc/self directory: open descriptors ("fd") or threads ("task").

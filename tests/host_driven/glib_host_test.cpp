@@ -4,8 +4,11 @@
 //   work reaches GLib only through the host's own sources;
 // - a CLAP host that offers neither posix-fd-support nor timer-support: the adapter stays on
 //   the native loop, which this host iterates.
+#include <fcntl.h>
 #include <glib-unix.h>
 #include <glib.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <functional>
 #include <map>
@@ -34,11 +37,18 @@ void glib_iterate_for(std::chrono::milliseconds duration) {
   while (Clock::now() < until) g_main_context_iteration(nullptr, TRUE);
 }
 
-// The IRunLoop of a GLib host: one GLib source per registration.
+// The IRunLoop of a GLib host: one GLib source per registration. Like Ardour's, it does not
+// work with an eventfd; it says so here by refusing one (Ardour's simply never calls the
+// handler), so a plugin that hands it one is left with its timer alone.
 class GlibRunLoop : public vst3_test::Frame {
  public:
   ~GlibRunLoop() override {
     for (auto& [key, id] : sources_) g_source_remove(id);
+  }
+  Steinberg::tresult PLUGIN_API registerEventHandler(Steinberg::Linux::IEventHandler* handler,
+                                                     int fd) override {
+    if (runloop::test::is_eventfd(fd)) return Steinberg::kResultFalse;
+    return Frame::registerEventHandler(handler, fd);
   }
   std::size_t sources() const { return sources_.size(); }
   bool all_removed_from_glib() const { return removed_ids_ok_; }
@@ -129,6 +139,31 @@ TEST_F(GlibHost, Vst3RunLoopOnGlibDrivesAHostDrivenPlugin) {
   module.unload();
   EXPECT_FALSE(vst3_test::is_mapped(VST3_PLUGIN_PATH));
   EXPECT_EQ(runloop::test::open_fds(), fds_before_);
+}
+
+// The refusal above is what makes the test before it fail with an eventfd.
+TEST_F(GlibHost, TheArdourStyleRunLoopRefusesAnEventfdAndTakesAPipe) {
+  struct NullHandler : Steinberg::Linux::IEventHandler {
+    Steinberg::tresult PLUGIN_API queryInterface(const Steinberg::TUID, void**) override {
+      return Steinberg::kNoInterface;
+    }
+    Steinberg::uint32 PLUGIN_API addRef() override { return 2; }
+    Steinberg::uint32 PLUGIN_API release() override { return 1; }
+    void PLUGIN_API onFDIsSet(Steinberg::Linux::FileDescriptor) override {}
+  } handler;
+  GlibRunLoop frame;
+  const int event = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  ASSERT_GE(event, 0);
+  EXPECT_NE(frame.registerEventHandler(&handler, event), Steinberg::kResultOk);
+  EXPECT_EQ(frame.sources(), 0u);
+  int pipe_fds[2];
+  ASSERT_EQ(pipe2(pipe_fds, O_CLOEXEC | O_NONBLOCK), 0);
+  EXPECT_EQ(frame.registerEventHandler(&handler, pipe_fds[0]), Steinberg::kResultOk);
+  EXPECT_EQ(frame.sources(), 1u);
+  EXPECT_EQ(frame.unregisterEventHandler(&handler), Steinberg::kResultOk);
+  close(event);
+  close(pipe_fds[0]);
+  close(pipe_fds[1]);
 }
 
 TEST_F(GlibHost, ClapHostOfferingNothingLeavesThePluginOnGlib) {
