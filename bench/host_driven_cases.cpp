@@ -1,7 +1,12 @@
 // runloop in host-driven mode, driven as a CLAP posix-fd host drives it: poll() on
 // poll_fd() with no timeout of its own, then dispatch(), every iteration. Measured next to
 // runloop's GLib mode (the "runloop" contender) for cases 1, 2 and 4.
+#include <fcntl.h>
 #include <poll.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
 
 #include "harness.hpp"
 #include "runloop/host_driven.hpp"
@@ -60,6 +65,31 @@ struct HostDrivenCases : LoopCases<HostDrivenLoop> {
 };
 
 }  // namespace
+
+double host_driven_idle_dispatch_ns(int calls) {
+  HostDrivenLoop host;
+  host.loop.dispatch();  // whatever init left readable
+  const double start = thread_cpu_ns();
+  for (int i = 0; i < calls; ++i) host.loop.dispatch();
+  return (thread_cpu_ns() - start) / calls;
+}
+
+double floor_empty_pipe_read_ns(int calls) {
+  int fds[2];
+  if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0) {
+    std::perror("pipe2");
+    std::exit(1);
+  }
+  char bytes[64];
+  const double start = thread_cpu_ns();
+  for (int i = 0; i < calls; ++i) {
+    if (read(fds[0], bytes, sizeof bytes) > 0) std::abort();  // never: nobody writes
+  }
+  const double cpu = thread_cpu_ns() - start;
+  close(fds[0]);
+  close(fds[1]);
+  return cpu / calls;
+}
 
 Contender runloop_host_driven_contender() {
   Contender c;

@@ -5,7 +5,8 @@
 //   --quick   small sizes and one repetition: a smoke test, the figures mean nothing
 //   --reps N  repetitions of every measurement (medians are printed); default 5 (timers 3)
 //   --only    run only the listed cases (1 cross-thread send, 2 same-thread send,
-//             3 timers, 4 round trip, 5 memory, 6 tasks, 7 real-time hand-off)
+//             3 timers, 4 round trip, 5 memory, 6 tasks, 7 real-time hand-off,
+//             8 host-driven mode: its rows 8a-8e come with cases 1-4, 8f with 8)
 //   --contender NAME  measure only the contenders whose name starts with NAME, and no
 //             floors (for profiling one of them under perf or callgrind)
 #include <malloc.h>
@@ -171,13 +172,13 @@ Options parse(int argc, char** argv) {
       options.reps = std::max(1, std::atoi(argv[++i]));
     } else if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
       for (const char* p = argv[++i]; *p != '\0'; ++p) {
-        if (*p >= '1' && *p <= '7') options.only.insert(*p - '0');
+        if (*p >= '1' && *p <= '8') options.only.insert(*p - '0');
       }
     } else if (std::strcmp(argv[i], "--contender") == 0 && i + 1 < argc) {
       options.contender = argv[++i];
     } else {
       std::fprintf(stderr,
-                   "usage: %s [--quick] [--reps N] [--only 1,2,3,4,5,6,7] [--contender NAME]\n",
+                   "usage: %s [--quick] [--reps N] [--only 1,2,3,4,5,6,7,8] [--contender NAME]\n",
                    argv[0]);
       std::exit(2);
     }
@@ -253,6 +254,7 @@ int run(int argc, char** argv) {
   Samples task_delay, task_bytes;
   Samples rt_send, rt_send_floor, rt_send_full, rt_idle_none, rt_idle_one, rt_idle_ten;
   Samples rt_idle_floor;
+  Samples idle_dispatch, idle_dispatch_floor;
   const double rt_idle_seconds = options.quick ? 0.2 : 2.0;
   const auto start = Clock::now();
   const auto progress = [](const char* what) { std::fprintf(stderr, "  measuring %s...\n", what); };
@@ -383,6 +385,19 @@ int run(int argc, char** argv) {
       if (floors) {
         rt_idle_floor.add(
             in_child<double>(kCold, [&] { return floor_sleep_cpu_ms_per_s(rt_idle_seconds); }));
+      }
+    }
+  }
+
+  if (wanted(8) && (options.contender.empty() || options.contender.rfind("runloop", 0) == 0)) {
+    progress("8 host-driven dispatch()");
+    const int calls = options.quick ? 10'000 : 1'000'000;
+    for (int rep = 0; rep < reps; ++rep) {
+      idle_dispatch.add(
+          in_child<double>(kWarm, [&] { return host_driven_idle_dispatch_ns(calls); }));
+      if (floors) {
+        idle_dispatch_floor.add(
+            in_child<double>(kWarm, [&] { return floor_empty_pipe_read_ns(calls); }));
       }
     }
   }
@@ -526,6 +541,11 @@ int run(int argc, char** argv) {
     rows.push_back(
         host_driven_row("8e host-driven: round trip, unpinned [us]", &Results::rt_unpinned, false));
   }
+  if (wanted(8) && idle_dispatch.median()) {
+    rows.push_back(
+        against(runloop_row("8f host-driven: idle dispatch() [CPU ns/call]", idle_dispatch),
+                idle_dispatch_floor, "read"));
+  }
   print_table(rows);
   std::printf(
       "\nnotes: 1 = one producer thread, loop thread in run() until all ran; floor = bare "
@@ -557,7 +577,10 @@ int run(int argc, char** argv) {
       "           wakes from poll() every 10 ms (the cost of the wake-ups themselves).\n"
       "       8 = runloop in host-driven mode under a poll() host (poll on poll_fd(), no "
       "timeout, then dispatch()),\n"
-      "           against runloop's GLib mode (the runloop column of 1, 2, 3, 4).\n");
+      "           against runloop's GLib mode (the runloop column of 1, 2, 3, 4); 8f = "
+      "dispatch() with nothing\n"
+      "           ready (hosts call fd handlers spuriously); read = the non-blocking read() of "
+      "the empty pipe it makes.\n");
   std::printf("total time %.1f s\n", ns_between(start, Clock::now()) / 1e9);
   return 0;
 }
