@@ -51,8 +51,8 @@ class TaskState final : public TaskRoot {
 
   // Once finished: moves the result out; empty before, and after it was taken.
   std::optional<Stored> take() noexcept {
-    if (!is_finished()) return std::nullopt;
-    return std::exchange(result_, std::nullopt);
+    if (!is_finished()) return {};
+    return std::exchange(result_, {});
   }
 
  protected:
@@ -84,7 +84,7 @@ class TaskState final : public TaskRoot {
           continue;
         }
       }
-      slot = std::exchange(result_, std::nullopt);  // the last (or only) one takes it
+      slot = std::exchange(result_, {});  // the last (or only) one takes it
     }
   }
   std::exception_ptr take_unclaimed_panic() noexcept override {
@@ -210,7 +210,8 @@ class JoinHandle {
   bool is_finished() const noexcept { return state_ == nullptr || state_->is_finished(); }
   // The result once finished; empty before, and after it was taken.
   std::optional<Result<T, JoinError>> try_take() noexcept {
-    return state_ ? state_->take() : std::nullopt;
+    if (!state_) return {};
+    return state_->take();
   }
 
   // co_await handle -> Result<T, JoinError>, moving the result out.

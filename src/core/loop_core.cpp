@@ -70,11 +70,11 @@ bool LoopCore::is_pending(TimerToken token) const noexcept {
 
 NextWork LoopCore::next_work() const {
   if (shut_down_) return {};
-  if (!ready_.empty() || mailbox_->has_items()) return NextWork{true, std::nullopt};
+  if (!ready_.empty() || mailbox_->has_items()) return NextWork{true, {}};
   // Under MockTime nothing fires on its own: timers run only as the mock clock advances.
   if (mock_now_) {
     const auto deadline = timers_.next_deadline();
-    return NextWork{deadline && *deadline <= *mock_now_, std::nullopt};
+    return NextWork{deadline && *deadline <= *mock_now_, {}};
   }
   return NextWork{false, timers_.next_deadline()};
 }
@@ -87,7 +87,8 @@ void LoopCore::request_wake_from_loop_thread() noexcept {
 
 void LoopCore::announce_deadline() noexcept {
   if (shut_down_) return;
-  const std::optional<Clock::time_point> next = mock_now_ ? std::nullopt : timers_.next_deadline();
+  const std::optional<Clock::time_point> next =
+      mock_now_ ? std::optional<Clock::time_point>{} : timers_.next_deadline();
   if (next == announced_) return;
   announced_ = next;
   backend_->arm_deadline(next);
@@ -111,7 +112,11 @@ WorkReport LoopCore::do_work() {
     budget.read_clock();
   }
   if (!shut_down_) announce_deadline();
-  return WorkReport{ran > 0, next_work()};
+  const NextWork next = next_work();
+  // A wake-up asked for during the batch was for work the batch then ran itself; the backend
+  // may drop it now (see wake_from_loop_thread()), so the next post must ask again.
+  if (!next.immediate) local_wake_pending_ = false;
+  return WorkReport{ran > 0, next};
 }
 
 // Immediate work, including what is posted while it runs, until its share is spent.

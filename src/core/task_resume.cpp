@@ -43,7 +43,7 @@ void resume_guarded(std::coroutine_handle<> frame) noexcept {
 }
 
 std::optional<Error> loop_thread_error(std::uint64_t epoch) noexcept {
-  if (current_core(epoch) != nullptr) return std::nullopt;
+  if (current_core(epoch) != nullptr) return {};
   // That loop lives, but on another thread; or it is gone.
   return live_epoch() == epoch ? Error::NotRunLoopThread : Error::NotInitialized;
 }

@@ -84,7 +84,7 @@ bool TimerHeap::contains(Id id) const noexcept {
 }
 
 std::optional<TimerHeap::Clock::time_point> TimerHeap::next_deadline() const noexcept {
-  if (heap_.empty()) return std::nullopt;
+  if (heap_.empty()) return {};
   return Clock::time_point(Clock::duration(heap_[0].deadline));
 }
 

@@ -166,7 +166,7 @@ class Win32Backend final : public Backend {
   class QuitHold {
    public:
     explicit QuitHold(Win32Backend& backend) noexcept
-        : backend_(backend), outer_(std::exchange(backend.held_quit_, std::nullopt)) {}
+        : backend_(backend), outer_(std::exchange(backend.held_quit_, {})) {}
     QuitHold(const QuitHold&) = delete;
     QuitHold& operator=(const QuitHold&) = delete;
     ~QuitHold() {
