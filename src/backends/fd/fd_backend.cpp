@@ -89,7 +89,7 @@ int FdBackend::poll_fd() {
 std::optional<std::chrono::milliseconds> FdBackend::poll_timeout() const {
   const NextWork next = delegate_.next_work();
   if (next.immediate) return std::chrono::milliseconds(0);
-  if (!next.deadline) return std::nullopt;
+  if (!next.deadline) return {};
   return native_timeout<std::chrono::milliseconds>(*next.deadline, Clock::now());
 }
 
@@ -140,7 +140,7 @@ void FdBackend::fire(void* self) noexcept {
 // The pipe's share of an announced deadline: readable now if it is due, else the alarm.
 void FdBackend::signal_deadline(std::optional<Clock::time_point> deadline) noexcept {
   if (is_due(deadline)) {
-    alarm_.arm(std::nullopt);
+    alarm_.arm({});
     alarm_fired_.store(true, std::memory_order_relaxed);  // as if it fired: re-announce
     raise();
   } else {
