@@ -92,6 +92,12 @@ const char* backend_name() {
   return "host-driven";
 }
 
+// A poll() host may poll again from inside a callback of ours (a modal dialog): dispatch()
+// is re-entrant like the core's batches.
+bool host_loop_is_reentrant() {
+  return true;
+}
+
 // The host's own fd: a pipe that always has a byte in it, so it is ready on every poll.
 struct HostActivity::Impl {
   int fds[2] = {-1, -1};
