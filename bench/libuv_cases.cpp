@@ -113,21 +113,21 @@ struct LibuvCases : LoopCases<UvLoop> {
         [&] { loop.run(); }, [&] { uv_update_time(loop.loop()); });
   }
 
-  static double schedule_cancel_ns(const Params& params) {
+  static ScheduleCancelStats schedule_cancel(const Params& params, CancelOrder order) {
     UvLoop loop;
     PlannedTimers planned(params.cancel_count, params.timer_spread);
     // The caller's storage, allocated beforehand.
     UvTimers uv_timers(loop, params.cancel_count, &planned.record);
     uv_update_time(loop.loop());
-    return measure_schedule_cancel_ns<DueAt::deadline>(
-        planned, params.timer_lead,
+    return measure_schedule_cancel<DueAt::deadline>(
+        planned, params.timer_lead, order,
         [&](int i, int rank) {
           uv_timers.start(i, planned.record.deadline(rank), [](uv_timer_t* handle) {
             auto* self = static_cast<UvTimers*>(handle->data);
             self->record->fire(self->index_of(handle));
           });
         },
-        [&] { uv_timers.stop_all(); });
+        [&](int i) { uv_timer_stop(&uv_timers.handles[i]); });
   }
 
   static double pending_callback_bytes(const Params& params) {
