@@ -55,7 +55,7 @@ class Samples {
 
 // Every metric of one contender.
 struct Results {
-  Samples cross_send, same_send, timer_cpu, late_median, late_p99;
+  Samples cross_send, same_send, timer_cpu, timer_schedule_cpu, timer_faults, late_median, late_p99;
   Samples schedule_cancel_fifo, schedule_cancel_random, schedule_alone, cancel_random;
   Samples rt_pinned, rt_unpinned, pending_callback, pending_timer;
 };
@@ -299,6 +299,8 @@ int run(int argc, char** argv) {
         if (f == nullptr) continue;
         const TimerStats stats = in_child<TimerStats>(kCold, [&] { return f(params); });
         results[c].timer_cpu.add(stats.loop_cpu_ms);
+        results[c].timer_schedule_cpu.add(stats.schedule_cpu_ms);
+        results[c].timer_faults.add(stats.faults_per_1k);
         results[c].late_median.add(stats.lateness_median_us);
         results[c].late_p99.add(stats.lateness_p99_us);
       }
@@ -432,6 +434,8 @@ int run(int argc, char** argv) {
     rows.push_back(at_most(against(make_row("3a timers: loop-thread CPU [ms]", &Results::timer_cpu),
                                    poll_cpu, "mspoll"),
                            "<= 50 ms", 50));
+    rows.push_back(make_row("3a'  of which scheduling [ms]", &Results::timer_schedule_cpu));
+    rows.push_back(make_row("3a\"  page faults meanwhile [per 1k timers]", &Results::timer_faults));
     rows.push_back(against(make_row("3b timers: lateness median [us]", &Results::late_median),
                            poll_late_median, "mspoll"));
     rows.push_back(at_most(against(make_row("3c timers: lateness p99 [us]", &Results::late_p99),
@@ -496,6 +500,9 @@ int run(int argc, char** argv) {
       "           mspoll = an ideal loop over a sorted array sleeping in poll() with whole-ms "
       "timeouts, as GLib does;\n"
       "           clock = one steady_clock::now(), which schedule(delay) needs.\n"
+      "           3a' = the scheduling loop alone; 3a\" = minor page faults in the window (the "
+      "storage of 100k timers,\n"
+      "           fresh in a new process; 1-20 us of CPU each on a VM: often most of 3a).\n"
       "           3d-g = 100k scheduled in shuffled deadline order, then all cancelled in the "
       "order scheduled (d)\n"
       "           or in an unrelated random order (e = f + g); f has samples of both runs.\n"

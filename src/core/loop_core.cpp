@@ -41,8 +41,11 @@ bool LoopCore::post_local(Callback& callback) {
   return true;
 }
 
-TimerToken LoopCore::schedule_at(Clock::time_point deadline, Callback callback) {
-  if (shut_down_) return {};
+TimerToken LoopCore::schedule_at(Clock::time_point deadline, Callback&& callback) {
+  if (shut_down_) {
+    callback.reset();
+    return {};
+  }
   const auto before = timers_.next_deadline();
   const TimerHeap::Id id = timers_.push(deadline, std::move(callback));
   // Inside do_work() the backend re-arms from its result; outside, tell it now. A cancel

@@ -40,7 +40,7 @@ class LoopCore final : public BackendDelegate {
   // Loop thread. Each returns false (or an empty token) once shut down, after destroying
   // the callback.
   bool post_local(Callback& callback);
-  TimerToken schedule_at(Clock::time_point deadline, Callback callback);
+  TimerToken schedule_at(Clock::time_point deadline, Callback&& callback);
   void cancel(TimerToken token) noexcept;
   bool is_pending(TimerToken token) const noexcept;
 

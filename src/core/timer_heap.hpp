@@ -11,24 +11,28 @@
 namespace runloop::detail {
 
 // Pending timers ordered by (deadline, sequence), so equal deadlines fire first-in
-// first-out. Callbacks live in reusable slots addressed by (slot, generation); a stale id
+// first-out. Each timer lives in a reusable slot addressed by (slot, generation); a stale id
 // (fired or cancelled) is recognised by its generation.
 //
-// Shaped by measurement (bench/, 100k timers scheduled in random order): popping is bound
-// by cache misses, and the first version (a binary heap that kept every slot's heap
-// position up to date, so each sift step also wrote a random slot) cost ~250 ns per pop and
-// ~290 ns per schedule + cancel. So:
-// - Cancel is lazy: it destroys nothing in the heap, it takes the callback (O(1)) and leaves
-//   the node as a tombstone, dropped when it reaches the top. The heap is rebuilt when
-//   tombstones outnumber live timers, so memory stays bounded when most timers are
-//   cancelled (timeouts usually are). With no positions to maintain, sifting touches only
-//   the heap array.
+// Shaped by measurement (bench/ case 3, 100k timers scheduled in random order, cancelled in
+// random order, or fired over 1 s; docs/benchmarks.md). With 100k timers nothing fits in L2,
+// so the cost is cache misses, and each operation is laid out to take as few as possible:
+// - A slot's callback, sequence and generation share one 64-byte line (Entry): a cancel
+//   misses once, a pop once (and that line is prefetched while the previous timer runs).
+// - Cancel is lazy: it destroys the callback and leaves the node as a tombstone, dropped when
+//   it reaches the top. The heap is rebuilt when tombstones outnumber live timers (cancelled
+//   timeouts are common), so memory stays bounded. Which nodes are live is also kept in a
+//   bitmap, one bit per slot (12 KiB for 100k): dropping and rebuilding read it, never the
+//   entries.
 // - A node is 16 bytes (deadline, slot), and the heap is 4-ary with each node's four
-//   children in one 64-byte cache line: half the depth of a binary heap, one line per level.
-//   The sequence lives in the slot and is read only to break ties. A cancelled timer's slot
-//   is not reused until its tombstone has left the heap, so a node's slot always describes
-//   that node's timer.
-// - Callbacks sit in fixed-size chunks, never moved when the store grows.
+//   children in one 64-byte line: half the depth of a binary heap, one line per level.
+//   Popping sends the hole down to a leaf choosing the least child without branches (whose
+//   outcome is random), then sifts the last node up from there (Floyd's trick: it belongs
+//   near the bottom). Deadlines alone decide, unless children tie, which is checked.
+// - Entries sit in fixed-size chunks, never moved when the store grows. A cancelled timer's
+//   slot is not reused until its tombstone has left the heap, so a node's slot always
+//   describes that node's timer. Free slots are a stack: a new timer reuses the line that was
+//   freed last, the likeliest to be cached.
 // Invariant: the top of the heap, if any, is a live timer, so next_deadline() is exact.
 class TimerHeap {
  public:
@@ -42,16 +46,24 @@ class TimerHeap {
   TimerHeap() = default;
   TimerHeap(const TimerHeap&) = delete;
   TimerHeap& operator=(const TimerHeap&) = delete;
+  ~TimerHeap();
 
-  Id push(Clock::time_point deadline, Callback callback);
+  // Takes the callback only if it succeeds (else it throws and `callback` is untouched).
+  Id push(Clock::time_point deadline, Callback&& callback);
   // Removes a pending timer and returns its callback for the caller to destroy (its
   // destructor may re-enter the heap). Returns an empty Callback for a stale id.
   Callback remove(Id id) noexcept;
-  bool contains(Id id) const noexcept;
+  bool contains(Id id) const noexcept {
+    return (id.generation & 1u) != 0 && id.slot < slot_count_ &&
+           entry(id.slot).generation == id.generation;
+  }
 
   bool empty() const noexcept { return live_ == 0; }
   std::size_t size() const noexcept { return live_; }
-  std::optional<Clock::time_point> next_deadline() const noexcept;
+  std::optional<Clock::time_point> next_deadline() const noexcept {
+    if (heap_.empty()) return std::nullopt;
+    return Clock::time_point(Clock::duration(heap_[0].deadline));
+  }
   // The sequence number the next push will get; timers pushed from now on compare >= it.
   std::uint64_t next_sequence() const noexcept { return next_sequence_; }
 
@@ -66,19 +78,23 @@ class TimerHeap {
     Clock::rep deadline;
     std::uint32_t slot;
   };
-  struct Slot {
+  struct alignas(64) Entry {
+    Callback callback;
     std::uint64_t sequence = 0;
     std::uint32_t generation = 0;  // odd while the timer is pending
-    std::uint32_t next_free = 0;
   };
-  static constexpr std::uint32_t kNoSlot = UINT32_MAX;
+  static_assert(sizeof(Entry) == 64, "one cache line per timer");
   static constexpr std::size_t kArity = 4;
   // Node i is stored at i + kPad, so that the children of every node (kArity * i + 1 ...)
   // start on a cache-line boundary.
   static constexpr std::size_t kPad = kArity - 1;
-  static constexpr std::uint32_t kChunkBits = 8;  // 256 callbacks (16 KiB) per chunk
+  static constexpr std::uint32_t kChunkBits = 8;  // 256 entries (16 KiB) per chunk
+  static constexpr std::uint32_t kChunkMask = (1u << kChunkBits) - 1;
 
-  // The heap's storage: a vector of Nodes whose buffer is aligned to a cache line.
+  // The heap's storage: nodes in fixed-size, line-aligned blocks. Growing never copies nor
+  // moves a node: no pause at a doubling, no second buffer to fault in (fresh pages cost
+  // 1-20 µs each on a VM), and the heap never holds twice its size. A row of children
+  // (kArity * i + 1 ...) starts on a line boundary and lies in one block.
   class Nodes {
    public:
     Nodes() = default;
@@ -87,28 +103,56 @@ class TimerHeap {
     ~Nodes();
     std::size_t size() const noexcept { return size_; }
     bool empty() const noexcept { return size_ == 0; }
-    Node& operator[](std::size_t i) noexcept { return data_[i + kPad]; }
-    const Node& operator[](std::size_t i) const noexcept { return data_[i + kPad]; }
-    void grow_by_one();  // may throw; the new last node is uninitialised
+    Node& operator[](std::size_t i) noexcept {
+      const std::size_t at = i + kPad;
+      return blocks_[at >> kBlockBits][at & kBlockMask];
+    }
+    const Node& operator[](std::size_t i) const noexcept {
+      const std::size_t at = i + kPad;
+      return blocks_[at >> kBlockBits][at & kBlockMask];
+    }
+    void reserve_one();                       // may throw; then grow_by_one() cannot
+    void grow_by_one() noexcept { ++size_; }  // the new last node is uninitialised
     void pop_back() noexcept { --size_; }
     void resize_down(std::size_t size) noexcept { size_ = size; }
     void clear() noexcept { size_ = 0; }
 
    private:
-    Node* data_ = nullptr;
+    static constexpr std::size_t kBlockBits = 12;  // 4096 nodes (64 KiB) per block
+    static constexpr std::size_t kBlockMask = (std::size_t{1} << kBlockBits) - 1;
+    std::vector<Node*> blocks_;
     std::size_t size_ = 0;
-    std::size_t capacity_ = 0;  // nodes, not counting the padding
   };
 
+  // Entries in chunks of line-aligned raw storage, constructed on first use.
+  struct ChunkDeleter {
+    void operator()(Entry* chunk) const noexcept;
+  };
+  using Chunk = std::unique_ptr<Entry, ChunkDeleter>;
+
+  Entry& entry(std::uint32_t slot) noexcept {
+    return chunks_[slot >> kChunkBits].get()[slot & kChunkMask];
+  }
+  const Entry& entry(std::uint32_t slot) const noexcept {
+    return chunks_[slot >> kChunkBits].get()[slot & kChunkMask];
+  }
+  bool is_live(std::uint32_t slot) const noexcept {
+    return (live_bits_[slot >> 6] >> (slot & 63)) & 1u;
+  }
+  void set_live(std::uint32_t slot) noexcept {
+    live_bits_[slot >> 6] |= std::uint64_t{1} << (slot & 63);
+  }
+  void clear_live(std::uint32_t slot) noexcept {
+    live_bits_[slot >> 6] &= ~(std::uint64_t{1} << (slot & 63));
+  }
   bool earlier(const Node& a, const Node& b) const noexcept {
     return a.deadline < b.deadline ||
-           (a.deadline == b.deadline && slots_[a.slot].sequence < slots_[b.slot].sequence);
+           (a.deadline == b.deadline && entry(a.slot).sequence < entry(b.slot).sequence);
   }
-  bool is_live(const Node& node) const noexcept { return (slots_[node.slot].generation & 1u) != 0; }
-  Callback& callback_at(std::uint32_t slot) noexcept {
-    return chunks_[slot >> kChunkBits][slot & ((1u << kChunkBits) - 1)];
-  }
-  void free_slot(std::uint32_t slot) noexcept;
+  std::uint32_t allocate_slot();  // may throw
+  void free_slot(std::uint32_t slot) noexcept { free_slots_[free_count_++] = slot; }
+  void add_chunk();  // may throw
+  std::size_t least_child(std::size_t first, std::size_t end) const noexcept;
   void sift_up(std::size_t index, Node node) noexcept;
   void sift_down(std::size_t index, Node node) noexcept;
   void pop_top() noexcept;
@@ -116,9 +160,13 @@ class TimerHeap {
   void compact_if_sparse() noexcept;
 
   Nodes heap_;  // live timers and tombstones
-  std::vector<Slot> slots_;
-  std::vector<std::unique_ptr<Callback[]>> chunks_;
-  std::uint32_t free_head_ = kNoSlot;
+  std::vector<Chunk> chunks_;
+  std::vector<std::uint64_t> live_bits_;  // bit `slot`: pending
+  // Free slots, a stack with room for every slot: freeing never allocates.
+  std::unique_ptr<std::uint32_t[]> free_slots_;
+  std::size_t free_count_ = 0;
+  std::size_t free_capacity_ = 0;
+  std::uint32_t slot_count_ = 0;  // entries constructed so far
   std::size_t live_ = 0;
   std::uint64_t next_sequence_ = 0;
 };
