@@ -36,7 +36,7 @@ TimerHeap::Nodes::~Nodes() {
 
 void TimerHeap::Nodes::reserve_one() {
   if (size_ + kPad < (blocks_.size() << kBlockBits)) return;
-  blocks_.reserve(blocks_.size() + 1);
+  if (blocks_.size() == blocks_.capacity()) blocks_.reserve(2 * blocks_.size() + 1);
   blocks_.push_back(static_cast<Node*>(::operator new(sizeof(Node) << kBlockBits, kLine)));
 }
 
@@ -51,8 +51,9 @@ TimerHeap::~TimerHeap() {
 void TimerHeap::add_chunk() {
   // Everything that may throw comes first, so a failure changes nothing.
   const std::size_t slots = (chunks_.size() + 1) << kChunkBits;
-  chunks_.reserve(chunks_.size() + 1);
-  live_bits_.reserve(slots / 64);
+  if (chunks_.size() == chunks_.capacity()) chunks_.reserve(2 * chunks_.size() + 1);
+  if (live_bits_.capacity() < slots / 64)
+    live_bits_.reserve(std::max(slots / 64, 2 * live_bits_.capacity()));
   if (free_capacity_ < slots) {
     const std::size_t capacity = std::max(slots, 2 * free_capacity_);
     std::unique_ptr<std::uint32_t[]> free_slots(new std::uint32_t[capacity]);

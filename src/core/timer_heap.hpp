@@ -88,7 +88,9 @@ class TimerHeap {
   // Node i is stored at i + kPad, so that the children of every node (kArity * i + 1 ...)
   // start on a cache-line boundary.
   static constexpr std::size_t kPad = kArity - 1;
-  static constexpr std::uint32_t kChunkBits = 8;  // 256 entries (16 KiB) per chunk
+  // 1024 entries (64 KiB) per chunk: few allocations, each of which may fault in a page of
+  // its own for malloc's header.
+  static constexpr std::uint32_t kChunkBits = 10;
   static constexpr std::uint32_t kChunkMask = (1u << kChunkBits) - 1;
 
   // The heap's storage: nodes in fixed-size, line-aligned blocks. Growing never copies nor
