@@ -58,7 +58,8 @@ TimerToken LoopCore::schedule_at(Clock::time_point deadline, Callback&& callback
 
 void LoopCore::cancel(TimerToken token) noexcept {
   if (token.epoch != epoch_) return;
-  Callback callback = timers_.remove({token.slot, token.generation});
+  Callback callback;
+  timers_.remove({token.slot, token.generation}, callback);
   // `callback` is destroyed here, after the heap is consistent again: its destructor may
   // schedule or cancel other timers.
 }

@@ -52,8 +52,12 @@ void TimerHeap::add_chunk() {
   // Everything that may throw comes first, so a failure changes nothing.
   const std::size_t slots = (chunks_.size() + 1) << kChunkBits;
   if (chunks_.size() == chunks_.capacity()) chunks_.reserve(2 * chunks_.size() + 1);
-  if (live_bits_.capacity() < slots / 64)
-    live_bits_.reserve(std::max(slots / 64, 2 * live_bits_.capacity()));
+  if (generations_.capacity() < slots) {
+    const std::size_t capacity = std::max(slots, 2 * generations_.capacity());
+    generations_.reserve(capacity);
+    live_bits_.reserve(capacity / 64);
+    plain_bits_.reserve(capacity / 64);
+  }
   if (free_capacity_ < slots) {
     const std::size_t capacity = std::max(slots, 2 * free_capacity_);
     std::unique_ptr<std::uint32_t[]> free_slots(new std::uint32_t[capacity]);
@@ -64,7 +68,9 @@ void TimerHeap::add_chunk() {
     free_capacity_ = capacity;
   }
   chunks_.emplace_back(static_cast<Entry*>(::operator new(sizeof(Entry) << kChunkBits, kLine)));
-  live_bits_.resize(slots / 64);  // within capacity
+  generations_.resize(slots);     // within capacity
+  live_bits_.resize(slots / 64);  // likewise
+  plain_bits_.resize(slots / 64);
 }
 
 std::uint32_t TimerHeap::allocate_slot() {
@@ -80,26 +86,26 @@ TimerHeap::Id TimerHeap::push(Clock::time_point deadline, Callback&& callback) {
   heap_.reserve_one();                         // may throw: nothing is changed yet
   const std::uint32_t slot = allocate_slot();  // may throw likewise
   Entry& e = entry(slot);
-  e.callback = std::move(callback);
+  set_bit(plain_bits_, slot, callback.trivially_destructible());
+  e.callback = std::move(callback);  // over a dead plain callback, if any: nothing to destroy
   e.sequence = next_sequence_++;
-  ++e.generation;  // odd: pending
-  set_live(slot);
+  const std::uint32_t generation = ++generations_[slot];  // odd: pending
+  set_bit(live_bits_, slot, true);
   ++live_;
   heap_.grow_by_one();
   sift_up(heap_.size() - 1, Node{deadline.time_since_epoch().count(), slot});
-  return Id{slot, e.generation};
+  return Id{slot, generation};
 }
 
-Callback TimerHeap::remove(Id id) noexcept {
-  if (!contains(id)) return {};
-  Entry& e = entry(id.slot);
-  ++e.generation;  // even: cancelled; the slot stays with its tombstone
-  clear_live(id.slot);
+bool TimerHeap::remove(Id id, Callback& out) noexcept {
+  if (!contains(id)) return false;
+  ++generations_[id.slot];  // even: cancelled; the slot stays with its tombstone
+  set_bit(live_bits_, id.slot, false);
   --live_;
-  Callback callback = std::move(e.callback);
+  if (!bit(plain_bits_, id.slot)) out = std::move(entry(id.slot).callback);
   if (heap_[0].slot == id.slot) drop_dead_top();
   compact_if_sparse();
-  return callback;
+  return true;
 }
 
 bool TimerHeap::pop_due(Clock::time_point now, std::uint64_t sequence_limit,
@@ -110,8 +116,8 @@ bool TimerHeap::pop_due(Clock::time_point now, std::uint64_t sequence_limit,
   Entry& e = entry(top.slot);
   if (e.sequence >= sequence_limit) return false;
   pop_top();
-  ++e.generation;  // even: fired
-  clear_live(top.slot);
+  ++generations_[top.slot];  // even: fired
+  set_bit(live_bits_, top.slot, false);
   --live_;
   out = std::move(e.callback);
   free_slot(top.slot);
@@ -126,10 +132,9 @@ std::vector<Callback> TimerHeap::take_all() noexcept {
   for (std::size_t i = 0; i < heap_.size(); ++i) {
     const std::uint32_t slot = heap_[i].slot;
     if (is_live(slot)) {
-      Entry& e = entry(slot);
-      ++e.generation;
-      clear_live(slot);
-      callbacks.push_back(std::move(e.callback));
+      ++generations_[slot];
+      set_bit(live_bits_, slot, false);
+      callbacks.push_back(std::move(entry(slot).callback));
     }
     free_slot(slot);
   }

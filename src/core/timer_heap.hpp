@@ -17,13 +17,16 @@ namespace runloop::detail {
 // Shaped by measurement (bench/ case 3, 100k timers scheduled in random order, cancelled in
 // random order, or fired over 1 s; docs/benchmarks.md). With 100k timers nothing fits in L2,
 // so the cost is cache misses, and each operation is laid out to take as few as possible:
-// - A slot's callback, sequence and generation share one 64-byte line (Entry): a cancel
-//   misses once, a pop once (and that line is prefetched while the previous timer runs).
+// - A slot's callback and sequence fill one 64-byte line (Entry), which a pop reads once
+//   (prefetched while the previous timer runs). What a cancel needs is kept apart and dense:
+//   the slots' generations (4 bytes each, 400 KiB for 100k: cached where 6 MiB of entries
+//   are not), a bitmap of the live ones and a bitmap of the "plain" ones, whose callback
+//   needs no destruction (trivially destructible: most lambdas). Cancelling a plain timer
+//   does not touch its entry at all; the next timer in that slot overwrites it.
 // - Cancel is lazy: it destroys the callback and leaves the node as a tombstone, dropped when
 //   it reaches the top. The heap is rebuilt when tombstones outnumber live timers (cancelled
-//   timeouts are common), so memory stays bounded. Which nodes are live is also kept in a
-//   bitmap, one bit per slot (12 KiB for 100k): dropping and rebuilding read it, never the
-//   entries.
+//   timeouts are common), so memory stays bounded. Dropping and rebuilding read the live
+//   bitmap (12 KiB for 100k), never the entries.
 // - A node is 16 bytes (deadline, slot), and the heap is 4-ary with each node's four
 //   children in one 64-byte line: half the depth of a binary heap, one line per level.
 //   Popping sends the hole down to a leaf choosing the least child without branches (whose
@@ -50,12 +53,13 @@ class TimerHeap {
 
   // Takes the callback only if it succeeds (else it throws and `callback` is untouched).
   Id push(Clock::time_point deadline, Callback&& callback);
-  // Removes a pending timer and returns its callback for the caller to destroy (its
-  // destructor may re-enter the heap). Returns an empty Callback for a stale id.
-  Callback remove(Id id) noexcept;
+  // Removes a pending timer; false for a stale id. Its callback goes to `out` for the
+  // caller to destroy (its destructor may re-enter the heap), unless destroying it would do
+  // nothing: then `out` is left empty and the callback's memory is not even read.
+  bool remove(Id id, Callback& out) noexcept;
   bool contains(Id id) const noexcept {
     return (id.generation & 1u) != 0 && id.slot < slot_count_ &&
-           entry(id.slot).generation == id.generation;
+           generations_[id.slot] == id.generation;
   }
 
   bool empty() const noexcept { return live_ == 0; }
@@ -78,10 +82,11 @@ class TimerHeap {
     Clock::rep deadline;
     std::uint32_t slot;
   };
+  // Where a pending timer's callback is not plain (see above), or it fired, `callback` is
+  // emptied; a cancelled plain one is left as it was, and is dead: nothing may run it.
   struct alignas(64) Entry {
     Callback callback;
     std::uint64_t sequence = 0;
-    std::uint32_t generation = 0;  // odd while the timer is pending
   };
   static_assert(sizeof(Entry) == 64, "one cache line per timer");
   static constexpr std::size_t kArity = 4;
@@ -138,15 +143,14 @@ class TimerHeap {
   const Entry& entry(std::uint32_t slot) const noexcept {
     return chunks_[slot >> kChunkBits].get()[slot & kChunkMask];
   }
-  bool is_live(std::uint32_t slot) const noexcept {
-    return (live_bits_[slot >> 6] >> (slot & 63)) & 1u;
+  static bool bit(const std::vector<std::uint64_t>& bits, std::uint32_t slot) noexcept {
+    return (bits[slot >> 6] >> (slot & 63)) & 1u;
   }
-  void set_live(std::uint32_t slot) noexcept {
-    live_bits_[slot >> 6] |= std::uint64_t{1} << (slot & 63);
+  static void set_bit(std::vector<std::uint64_t>& bits, std::uint32_t slot, bool value) noexcept {
+    const std::uint64_t mask = std::uint64_t{1} << (slot & 63);
+    bits[slot >> 6] = (bits[slot >> 6] & ~mask) | (value ? mask : 0);
   }
-  void clear_live(std::uint32_t slot) noexcept {
-    live_bits_[slot >> 6] &= ~(std::uint64_t{1} << (slot & 63));
-  }
+  bool is_live(std::uint32_t slot) const noexcept { return bit(live_bits_, slot); }
   bool earlier(const Node& a, const Node& b) const noexcept {
     return a.deadline < b.deadline ||
            (a.deadline == b.deadline && entry(a.slot).sequence < entry(b.slot).sequence);
@@ -163,7 +167,9 @@ class TimerHeap {
 
   Nodes heap_;  // live timers and tombstones
   std::vector<Chunk> chunks_;
-  std::vector<std::uint64_t> live_bits_;  // bit `slot`: pending
+  std::vector<std::uint32_t> generations_;  // per slot; odd while its timer is pending
+  std::vector<std::uint64_t> live_bits_;    // bit per slot: pending
+  std::vector<std::uint64_t> plain_bits_;   // bit per slot: its callback needs no destruction
   // Free slots, a stack with room for every slot: freeing never allocates.
   std::unique_ptr<std::uint32_t[]> free_slots_;
   std::size_t free_count_ = 0;
