@@ -77,8 +77,11 @@ void pinned_to_cpu0(const std::function<void()>& body) {
 // process: no contender inherits another's heap fragmentation (measured: runloop's
 // same-thread send went from 18 to 50 ns/msg after the seed's million GSources were freed,
 // all in malloc_consolidate), GLib default context, or leftover threads. With `warm_up`
-// the child runs the case once unmeasured first, so that the figure is the code's steady
+// the child runs the case twice unmeasured first, so that the figure is the code's steady
 // state rather than the first touch of fresh pages (~30 ns/msg for 1M pending callbacks).
+// Twice, because the run right after the first one still faulted in fresh pages: the
+// allocator's layout shifts between runs (100k timers: ~2500 page faults in the first run,
+// ~350 in the second, none in the third; a fault costs 1-20 µs of CPU on this VM).
 template <class T>
 T in_child(bool warm_up, const std::function<T()>& measure) {
   int fds[2];
@@ -97,9 +100,10 @@ T in_child(bool warm_up, const std::function<T()>& measure) {
     close(fds[0]);
     if (warm_up) {
       // Keep freed memory in the heap (glibc would hand big blocks back to the kernel and
-      // the measured run would fault them in again), then run once to warm it.
+      // the measured run would fault them in again), then run twice to warm it.
       mallopt(M_MMAP_THRESHOLD, 32 << 20);
       mallopt(M_TRIM_THRESHOLD, 1 << 30);
+      measure();
       measure();
     }
     const T value = measure();
