@@ -1,16 +1,18 @@
-#include "core/timer_heap.hpp"
-
+// The timer store, the public operations and the 4-ary heap of far deadlines; the wheel of
+// near ones is in timer_wheel.cpp. See timer_heap.hpp for the layout and why.
 #include <algorithm>
 #include <cstring>
 #include <new>
 #include <utility>
+
+#include "core/timer_heap.hpp"
 
 namespace runloop::detail {
 namespace {
 
 constexpr std::align_val_t kLine{64};
 
-// Asks for a cache line ahead of use: the heap's next top entry is random memory, fetched
+// Asks for a cache line ahead of use: the next timers' entries are random memory, fetched
 // while the current callback runs.
 template <class T>
 void prefetch(const T* address) noexcept {
@@ -34,18 +36,25 @@ TimerHeap::Nodes::~Nodes() {
   for (Node* block : blocks_) ::operator delete(block, kLine);
 }
 
-void TimerHeap::Nodes::reserve_one() {
-  if (size_ + kPad < (blocks_.size() << kBlockBits)) return;
-  if (blocks_.size() == blocks_.capacity()) blocks_.reserve(2 * blocks_.size() + 1);
-  blocks_.push_back(static_cast<Node*>(::operator new(sizeof(Node) << kBlockBits, kLine)));
+void TimerHeap::Nodes::reserve(std::size_t size) {
+  while (size + kPad > (blocks_.size() << kBlockBits)) {
+    if (blocks_.size() == blocks_.capacity()) blocks_.reserve(2 * blocks_.size() + 1);
+    blocks_.push_back(static_cast<Node*>(::operator new(sizeof(Node) << kBlockBits, kLine)));
+  }
 }
 
 void TimerHeap::ChunkDeleter::operator()(Entry* chunk) const noexcept {
   ::operator delete(static_cast<void*>(chunk), kLine);
 }
 
+TimerHeap::TimerHeap(unsigned bucket_bits, unsigned ring_bits) noexcept
+    : bucket_bits_(bucket_bits), ring_bits_(ring_bits), ring_mask_((1u << ring_bits) - 1) {}
+
 TimerHeap::~TimerHeap() {
   for (std::uint32_t slot = 0; slot < slot_count_; ++slot) entry(slot).~Entry();
+  if (buckets_) {
+    for (std::uint32_t b = 0; b <= ring_mask_; ++b) ::operator delete(buckets_[b].nodes);
+  }
 }
 
 void TimerHeap::add_chunk() {
@@ -82,9 +91,17 @@ std::uint32_t TimerHeap::allocate_slot() {
   return slot;
 }
 
+void TimerHeap::retire(std::uint32_t slot) noexcept {
+  ++generations_[slot];  // even: fired, cancelled or taken
+  set_bit(live_bits_, slot, false);
+}
+
 TimerHeap::Id TimerHeap::push(Clock::time_point deadline, Callback&& callback) {
-  heap_.reserve_one();                         // may throw: nothing is changed yet
-  const std::uint32_t slot = allocate_slot();  // may throw likewise
+  const Clock::rep at = deadline.time_since_epoch().count();
+  // Room first (each may throw, leaving the timers as they were), then nothing throws.
+  const bool to_wheel = prepare_wheel_push(at);
+  if (!to_wheel) heap_.reserve(heap_.size() + 1);
+  const std::uint32_t slot = allocate_slot();
   Entry& e = entry(slot);
   set_bit(plain_bits_, slot, callback.trivially_destructible());
   e.callback = std::move(callback);  // over a dead plain callback, if any: nothing to destroy
@@ -92,55 +109,110 @@ TimerHeap::Id TimerHeap::push(Clock::time_point deadline, Callback&& callback) {
   const std::uint32_t generation = ++generations_[slot];  // odd: pending
   set_bit(live_bits_, slot, true);
   ++live_;
-  heap_.grow_by_one();
-  sift_up(heap_.size() - 1, Node{deadline.time_since_epoch().count(), slot});
+  if (to_wheel) {
+    wheel_insert(Node{at, slot});
+  } else {
+    heap_push(Node{at, slot});
+  }
   return Id{slot, generation};
 }
 
 bool TimerHeap::remove(Id id, Callback& out) noexcept {
   if (!contains(id)) return false;
-  ++generations_[id.slot];  // even: cancelled; the slot stays with its tombstone
-  set_bit(live_bits_, id.slot, false);
+  retire(id.slot);  // the slot stays with its tombstone
   --live_;
   if (!bit(plain_bits_, id.slot)) out = std::move(entry(id.slot).callback);
-  if (heap_[0].slot == id.slot) drop_dead_top();
+  if (front_ != kNoBucket && buckets_[front_].nodes[buckets_[front_].head].slot == id.slot) {
+    settle_front();
+  } else if (!heap_.empty() && heap_[0].slot == id.slot) {
+    drop_dead_top();
+  }
   compact_if_sparse();
   return true;
 }
 
+const TimerHeap::Node* TimerHeap::first(bool& from_wheel) const noexcept {
+  const Node* wheel = nullptr;
+  if (front_ != kNoBucket) wheel = &buckets_[front_].nodes[buckets_[front_].head];
+  const Node* heap = heap_.empty() ? nullptr : &heap_[0];
+  from_wheel = wheel != nullptr && (heap == nullptr || !earlier(*heap, *wheel));
+  return from_wheel ? wheel : heap;
+}
+
+std::optional<TimerHeap::Clock::time_point> TimerHeap::next_deadline() const noexcept {
+  bool from_wheel = false;
+  const Node* node = first(from_wheel);
+  if (node == nullptr) return std::nullopt;
+  return Clock::time_point(Clock::duration(node->deadline));
+}
+
 bool TimerHeap::pop_due(Clock::time_point now, std::uint64_t sequence_limit,
                         Callback& out) noexcept {
-  if (heap_.empty()) return false;
-  const Node top = heap_[0];  // live, by the invariant
-  if (top.deadline > now.time_since_epoch().count()) return false;
-  Entry& e = entry(top.slot);
+  bool from_wheel = false;
+  const Node* top = first(from_wheel);  // live, by the invariants
+  if (top == nullptr || top->deadline > now.time_since_epoch().count()) return false;
+  const Node node = *top;
+  Entry& e = entry(node.slot);
   if (e.sequence >= sequence_limit) return false;
-  pop_top();
-  ++generations_[top.slot];  // even: fired
-  set_bit(live_bits_, top.slot, false);
+  if (from_wheel) {
+    ++buckets_[front_].head;
+    --wheel_nodes_;
+  } else {
+    pop_top();
+  }
+  retire(node.slot);
   --live_;
   out = std::move(e.callback);
-  free_slot(top.slot);
-  drop_dead_top();
-  if (!heap_.empty()) prefetch(&entry(heap_[0].slot));
+  free_slot(node.slot);
+  if (from_wheel) {
+    settle_front();
+  } else {
+    drop_dead_top();
+  }
+  // The next timers come in order from the front: fetch what their pops will touch (entry
+  // and generation, both random memory) a few timers ahead.
+  if (front_ != kNoBucket) {
+    const Bucket& k = buckets_[front_];
+    const std::uint32_t ahead = k.head + 3 < k.size ? k.head + 3 : k.head;
+    prefetch(&entry(k.nodes[ahead].slot));
+    prefetch(&generations_[k.nodes[ahead].slot]);
+  } else if (!heap_.empty()) {
+    prefetch(&entry(heap_[0].slot));
+    prefetch(&generations_[heap_[0].slot]);
+  }
   return true;
 }
 
 std::vector<Callback> TimerHeap::take_all() noexcept {
   std::vector<Callback> callbacks;
   callbacks.reserve(live_);
-  for (std::size_t i = 0; i < heap_.size(); ++i) {
-    const std::uint32_t slot = heap_[i].slot;
-    if (is_live(slot)) {
-      ++generations_[slot];
-      set_bit(live_bits_, slot, false);
-      callbacks.push_back(std::move(entry(slot).callback));
+  const auto take = [&](const Node& node) {
+    if (is_live(node.slot)) {
+      retire(node.slot);
+      callbacks.push_back(std::move(entry(node.slot).callback));
     }
-    free_slot(slot);
+    free_slot(node.slot);
+  };
+  if (buckets_) {
+    for (std::uint32_t b = 0; b <= ring_mask_; ++b) {
+      const Bucket& k = buckets_[b];
+      for (std::uint32_t i = k.head; i < k.size; ++i) take(k.nodes[i]);
+    }
   }
+  clear_wheel();
+  for (std::size_t i = 0; i < heap_.size(); ++i) take(heap_[i]);
   heap_.clear();
   live_ = 0;
   return callbacks;
+}
+
+void TimerHeap::compact_if_sparse() noexcept {
+  // Rebuilding costs O(timers) and happens only once tombstones outnumber live timers, so it
+  // is O(1) per cancel, amortised. Liveness comes from the bitmap, not the entries.
+  const std::size_t dead = wheel_nodes_ + heap_.size() - live_;
+  if (dead < 64 || dead <= live_) return;
+  compact_wheel();
+  compact_heap();
 }
 
 // The least of the children first .. end - 1 (at least one), in the exact order.
@@ -173,6 +245,11 @@ void TimerHeap::sift_down(std::size_t index, Node node) noexcept {
     index = best;
   }
   heap_[index] = node;
+}
+
+void TimerHeap::heap_push(Node node) noexcept {
+  heap_.grow_by_one();
+  sift_up(heap_.size() - 1, node);
 }
 
 void TimerHeap::pop_top() noexcept {
@@ -218,12 +295,9 @@ void TimerHeap::drop_dead_top() noexcept {
   }
 }
 
-void TimerHeap::compact_if_sparse() noexcept {
-  // Rebuilding costs O(heap size) and happens only once tombstones outnumber live timers,
-  // so it is O(1) per cancel, amortised. Liveness comes from the bitmap, not the entries.
-  const std::size_t dead = heap_.size() - live_;
-  if (dead < 64 || dead <= live_) return;
-  // Without branches: whether a node is live is random.
+void TimerHeap::compact_heap() noexcept {
+  // Without branches: whether a node is live is random. A live node is also written to the
+  // free stack, one past the slots freed so far; the stack has room for every slot.
   const std::size_t size = heap_.size();
   std::uint32_t* const free = free_slots_.get();
   std::size_t freed = free_count_;
@@ -232,7 +306,7 @@ void TimerHeap::compact_if_sparse() noexcept {
     const Node n = heap_[i];
     const std::size_t live = (live_bits_[n.slot >> 6] >> (n.slot & 63)) & 1u;
     heap_[kept] = n;
-    free[freed] = n.slot;  // room: a live node is written one past the freed so far
+    free[freed] = n.slot;
     kept += live;
     freed += live ^ 1u;
   }

@@ -5,8 +5,11 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <climits>
+#include <iterator>
 #include <map>
 #include <memory>
+#include <new>
 #include <random>
 #include <utility>
 #include <vector>
@@ -24,6 +27,18 @@ bool cancel(TimerHeap& heap, TimerHeap::Id id) {
   Callback out;
   return heap.remove(id, out);
 }
+
+// While set, every nothrow allocation fails (see operator new below): a wheel bucket that
+// cannot grow.
+bool fail_nothrow_new = false;
+
+// Wheel shapes (bucket_bits, ring_bits). The default puts every tick-sized deadline below in
+// one bucket; the small ones move the window, spill into the heap and back, and wrap the
+// ring, all the time.
+struct Shape {
+  unsigned bucket_bits, ring_bits;
+};
+constexpr Shape kShapes[] = {{20, 10}, {0, 0}, {0, 3}, {2, 3}, {3, 6}, {1, 7}};
 
 TEST(TimerHeap, EqualDeadlinesPopInPushOrderAcrossCancels) {
   TimerHeap heap;
@@ -60,12 +75,14 @@ TEST(TimerHeap, CancellingTheEarliestExposesTheNextDeadline) {
 }
 
 TEST(TimerHeap, MatchesAReferenceModel) {
-  for (unsigned seed = 0; seed < 40; ++seed) {
-    SCOPED_TRACE(seed);
+  for (unsigned seed = 0; seed < 40 * std::size(kShapes); ++seed) {
+    const Shape shape = kShapes[seed % std::size(kShapes)];
+    SCOPED_TRACE(testing::Message()
+                 << "seed " << seed << ", wheel " << shape.bucket_bits << "/" << shape.ring_bits);
     std::mt19937 random(seed);
-    const long range = 1 + (seed % 8) * 150;  // small ranges: many equal deadlines
+    const long range = 1 + (seed / std::size(kShapes) % 8) * 150;  // small: many ties
     auto owned = std::make_shared<int>(0);
-    TimerHeap heap;
+    TimerHeap heap(shape.bucket_bits, shape.ring_bits);
     std::map<std::pair<long, std::uint64_t>, int> model;  // (deadline, sequence) -> tag
     struct Entry {
       TimerHeap::Id id;
@@ -78,7 +95,10 @@ TEST(TimerHeap, MatchesAReferenceModel) {
     for (int step = 0; step < 5000; ++step) {
       const unsigned op = random() % 10;
       if (op < 4) {
-        const long deadline = static_cast<long>(random() % range);
+        // Now and then a deadline far out of the window: long ago, in an hour, or never.
+        constexpr long kFar[] = {-3'600'000'000'000, -1, 3'600'000'000'000, LONG_MAX};
+        const long deadline =
+            random() % 25 == 0 ? kFar[random() % 4] : static_cast<long>(random() % range);
         const int tag = static_cast<int>(entries.size());
         const std::uint64_t sequence = heap.next_sequence();
         // Half the callbacks are not plain (they own a reference), some too big to be inline.
@@ -98,7 +118,7 @@ TEST(TimerHeap, MatchesAReferenceModel) {
         if (entry.pending) model.erase({entry.deadline, entry.sequence});
         entry.pending = false;
       } else if (op < 9) {
-        const long now = static_cast<long>(random() % range);
+        const long now = random() % 50 == 0 ? LONG_MAX : static_cast<long>(random() % range);
         const std::uint64_t limit = heap.next_sequence() - (random() % 3 == 0 ? random() % 5 : 0);
         Callback callback;
         for (;;) {
@@ -181,12 +201,66 @@ TEST(TimerHeap, ReusedSlotRunsOnlyTheNewCallback) {
   EXPECT_EQ(owned.use_count(), 1);
 }
 
+// A deadline earlier than the window moves it back; the timers past the shorter window go to
+// the heap and come back as the window reaches them. A timer that never fires stays behind.
+TEST(TimerHeap, AnEarlierDeadlineMovesTheWindowBack) {
+  TimerHeap heap(0, 3);  // 1 ns buckets, 8 of them
+  std::vector<long> fired;
+  const auto push = [&](long deadline) {
+    heap.push(at(deadline), [&fired, deadline] { fired.push_back(deadline); });
+  };
+  push(20);
+  push(25);
+  push(LONG_MAX);
+  push(5);   // the window moves back to [5, 13): 20 and 25 go to the heap
+  push(12);  // the window's last bucket
+  push(6);
+  EXPECT_EQ(heap.next_deadline(), at(5));
+  Callback callback;
+  for (const long now : {5L, 12L, 24L, 100L}) {
+    while (heap.pop_due(at(now), heap.next_sequence(), callback)) callback();
+    ASSERT_TRUE(heap.next_deadline().has_value());
+    EXPECT_GT(*heap.next_deadline(), at(now));
+  }
+  EXPECT_EQ(fired, (std::vector<long>{5, 6, 12, 20, 25}));
+  EXPECT_EQ(heap.next_deadline(), at(LONG_MAX));
+  EXPECT_EQ(heap.size(), 1u);
+}
+
+// Timers the window reaches move from the heap into the wheel; when their bucket cannot
+// grow they stay in the heap, and the heap's and the wheel's timers still pop in order.
+TEST(TimerHeap, TimersThatFindNoRoomInTheWheelStayInOrder) {
+  TimerHeap heap(0, 3);  // 1 ns buckets, 8 of them
+  std::vector<int> fired;
+  heap.push(at(0), [&fired] { fired.push_back(0); });
+  heap.push(at(10), [&fired] { fired.push_back(10); });  // past the window: the heap
+  heap.push(at(11), [&fired] { fired.push_back(11); });
+  Callback callback;
+  fail_nothrow_new = true;  // the window moves to 10, but 10's bucket cannot grow
+  ASSERT_TRUE(heap.pop_due(at(0), heap.next_sequence(), callback));
+  fail_nothrow_new = false;
+  callback();
+  heap.push(at(20), [&fired] { fired.push_back(20); });  // into the wheel, after the heap's
+  EXPECT_EQ(heap.next_deadline(), at(10));
+  while (heap.pop_due(at(100), heap.next_sequence(), callback)) callback();
+  EXPECT_EQ(fired, (std::vector<int>{0, 10, 11, 20}));
+}
+
 // Many levels deep, with ties, tombstones and rebuilds: pops come out in exact order, and
 // every callback that needs destroying is destroyed once.
+void large_heap_pops_in_exact_order(Shape shape);
+
 TEST(TimerHeap, LargeHeapPopsInExactOrder) {
+  for (const Shape shape : {Shape{20, 10}, Shape{4, 5}, Shape{0, 10}}) {
+    SCOPED_TRACE(testing::Message() << "wheel " << shape.bucket_bits << "/" << shape.ring_bits);
+    large_heap_pops_in_exact_order(shape);
+  }
+}
+
+void large_heap_pops_in_exact_order(Shape shape) {
   std::mt19937 random(7);
   auto owned = std::make_shared<int>(0);
-  TimerHeap heap;
+  TimerHeap heap(shape.bucket_bits, shape.ring_bits);
   std::map<std::pair<long, std::uint64_t>, int> model;  // (deadline, sequence) -> tag
   std::vector<TimerHeap::Id> ids;
   int fired = -1;
@@ -230,3 +304,14 @@ TEST(TimerHeap, LargeHeapPopsInExactOrder) {
 
 }  // namespace
 }  // namespace runloop::detail
+
+// Replaces the nothrow form only (what a bucket that may fail to grow uses), through the
+// throwing form, so that every allocation still pairs with the usual operator delete.
+void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
+  if (runloop::detail::fail_nothrow_new) return nullptr;
+  try {
+    return ::operator new(size);
+  } catch (...) {
+    return nullptr;
+  }
+}
