@@ -6,7 +6,7 @@
 //   --quick   small sizes and one repetition: a smoke test, the figures mean nothing
 //   --reps N  repetitions of every measurement (medians are printed); default 5 (timers 3)
 //   --only    run only the listed cases (1 cross-thread send, 2 same-thread send,
-//             3 timers, 4 round trip, 5 memory)
+//             3 timers, 4 round trip, 5 memory, 6 tasks, 7 real-time hand-off)
 //   --contender NAME  measure only the contenders whose name starts with NAME, and no
 //             floors (for profiling one of them under perf or callgrind)
 #include <malloc.h>
@@ -26,6 +26,7 @@
 #include <string>
 
 #include "harness.hpp"
+#include "realtime_cases.hpp"
 #include "task_cases.hpp"
 
 namespace bench {
@@ -177,13 +178,13 @@ Options parse(int argc, char** argv) {
       options.reps = std::max(1, std::atoi(argv[++i]));
     } else if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
       for (const char* p = argv[++i]; *p != '\0'; ++p) {
-        if (*p >= '1' && *p <= '6') options.only.insert(*p - '0');
+        if (*p >= '1' && *p <= '7') options.only.insert(*p - '0');
       }
     } else if (std::strcmp(argv[i], "--contender") == 0 && i + 1 < argc) {
       options.contender = argv[++i];
     } else {
       std::fprintf(stderr,
-                   "usage: %s [--quick] [--reps N] [--only 1,2,3,4,5,6] [--contender NAME]\n",
+                   "usage: %s [--quick] [--reps N] [--only 1,2,3,4,5,6,7] [--contender NAME]\n",
                    argv[0]);
       std::exit(2);
     }
@@ -257,6 +258,9 @@ int run(int argc, char** argv) {
   if (options.quick) task_counts = {1'000, 10'000};
   std::vector<Samples> task_spawn(task_counts.size());
   Samples task_delay, task_bytes;
+  Samples rt_send, rt_send_floor, rt_send_full, rt_idle_none, rt_idle_one, rt_idle_ten;
+  Samples rt_idle_floor;
+  const double rt_idle_seconds = options.quick ? 0.2 : 2.0;
   const auto start = Clock::now();
   const auto progress = [](const char* what) { std::fprintf(stderr, "  measuring %s...\n", what); };
 
@@ -378,6 +382,33 @@ int run(int argc, char** argv) {
     task_bytes.add(in_child<double>(kCold, [&] { return task_suspended_bytes(delay_count); }));
   }
 
+  if (wanted(7) && (options.contender.empty() || options.contender.rfind("runloop", 0) == 0)) {
+    progress("7 real-time hand-off");
+    const int values = options.quick ? 100'000 : 2'000'000;
+    constexpr int kBurst = 16'384;  // 64 KiB of floats
+    for (int rep = 0; rep < reps; ++rep) {
+      rt_send.add(in_child<double>(kWarm, [&] { return realtime_try_send_ns(values, kBurst); }));
+      if (floors) {
+        rt_send_floor.add(
+            in_child<double>(kWarm, [&] { return floor_spsc_push_ns(values, kBurst); }));
+      }
+      rt_send_full.add(in_child<double>(kWarm, [&] { return realtime_try_send_full_ns(values); }));
+    }
+    // Cold and fewer: each runs the loop for rt_idle_seconds.
+    for (int rep = 0; rep < std::min(reps, 3); ++rep) {
+      rt_idle_none.add(
+          in_child<double>(kCold, [&] { return realtime_idle_cpu_ms_per_s(0, rt_idle_seconds); }));
+      rt_idle_one.add(
+          in_child<double>(kCold, [&] { return realtime_idle_cpu_ms_per_s(1, rt_idle_seconds); }));
+      rt_idle_ten.add(
+          in_child<double>(kCold, [&] { return realtime_idle_cpu_ms_per_s(10, rt_idle_seconds); }));
+      if (floors) {
+        rt_idle_floor.add(
+            in_child<double>(kCold, [&] { return floor_sleep_cpu_ms_per_s(rt_idle_seconds); }));
+      }
+    }
+  }
+
   // The table: runloop is contender 0, the seed 1; asio and libuv where built in.
   const auto column = [&](const char* name, Samples Results::*metric) -> std::optional<double> {
     for (std::size_t c = 0; c < contenders.size(); ++c) {
@@ -489,6 +520,20 @@ int run(int argc, char** argv) {
                            "<= 500 ns", 500));
     rows.push_back(runloop_row("6c heap per suspended task, frame excluded [B]", task_bytes));
   }
+  if (wanted(7) && rt_send.median()) {
+    rows.push_back(
+        at_most(against(runloop_row("7a try_send, ring with room [CPU ns/value]", rt_send),
+                        rt_send_floor, "spsc"),
+                "<= 20 ns", 20));
+    rows.push_back(runloop_row("7b try_send, ring full [CPU ns/value]", rt_send_full));
+    rows.push_back(runloop_row("7c idle loop, no sender [CPU ms/s]", rt_idle_none));
+    rows.push_back(
+        at_most(against(runloop_row("7d 1 idle sender, 10 ms polls [CPU ms/s]", rt_idle_one),
+                        rt_idle_floor, "sleep"),
+                "< 1 ms/s", 1));
+    rows.push_back(against(runloop_row("7e 10 idle senders, 10 ms polls [CPU ms/s]", rt_idle_ten),
+                           rt_idle_floor, "sleep"));
+  }
   print_table(rows);
   std::printf(
       "\nnotes: 1 = one producer thread, loop thread in run() until all ran; floor = bare "
@@ -518,7 +563,14 @@ int run(int argc, char** argv) {
       "handle object.\n"
       "       6 = runloop only (the seed rescans its task list per spawn: ~68 s for 100k here);\n"
       "           6c = the task's record, its delay timer and its JoinHandle, without the "
-      "coroutine frame.\n");
+      "coroutine frame.\n"
+      "       7 = RealtimeSender<float>: a producer thread's CPU time per try_send (bursts of 16k "
+      "into a ring\n"
+      "           with room, drained between bursts; spsc = a plain std::atomic ring); idle "
+      "rows: loop-thread\n"
+      "           CPU per second of run() with that many senders and nothing sent; sleep = a "
+      "thread that only\n"
+      "           wakes from poll() every 10 ms (the cost of the wake-ups themselves).\n");
   std::printf("total time %.1f s\n", ns_between(start, Clock::now()) / 1e9);
   return 0;
 }

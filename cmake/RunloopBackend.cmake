@@ -1,4 +1,7 @@
 # Chooses the native loop backend and sets RUNLOOP_BACKEND_SOURCES / _LIBRARIES / _INCLUDE_DIRS.
+# Everything found here is named RUNLOOP_* (pkg_check_modules stores its results in the
+# cache, so a plain GLIB prefix would overwrite a vendoring project's own GLIB_* and
+# PkgConfig::GLIB).
 if(RUNLOOP_BACKEND STREQUAL "auto")
   if(WIN32)
     set(RUNLOOP_BACKEND win32)
@@ -23,9 +26,9 @@ include(RunloopCoreFoundation)
 
 if(RUNLOOP_BACKEND STREQUAL "glib")
   find_package(PkgConfig REQUIRED)
-  pkg_check_modules(GLIB REQUIRED IMPORTED_TARGET glib-2.0)
+  pkg_check_modules(RUNLOOP_GLIB REQUIRED IMPORTED_TARGET glib-2.0)
   set(RUNLOOP_BACKEND_SOURCES src/backends/glib/glib_backend.cpp)
-  set(RUNLOOP_BACKEND_LIBRARIES PkgConfig::GLIB ${CMAKE_DL_LIBS})
+  set(RUNLOOP_BACKEND_LIBRARIES PkgConfig::RUNLOOP_GLIB ${CMAKE_DL_LIBS})
   set(RUNLOOP_PKGCONFIG_REQUIRES "glib-2.0")
   set(RUNLOOP_PKGCONFIG_LIBS_PRIVATE "-ldl")
 elseif(RUNLOOP_BACKEND STREQUAL "alooper")

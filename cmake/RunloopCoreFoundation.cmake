@@ -6,7 +6,9 @@
 # - Elsewhere: an open-source CoreFoundation installed under RUNLOOP_COREFOUNDATION_ROOT
 #   (<prefix>/include/CoreFoundation/CoreFoundation.h and <prefix>/lib/libCoreFoundation).
 # Sets RUNLOOP_COREFOUNDATION_FOUND, _INCLUDE_DIRS, _LIBRARIES and _PKGCONFIG_LIBS, and
-# RUNLOOP_CF_SOURCES.
+# RUNLOOP_CF_SOURCES. Whoever uses _INCLUDE_DIRS adds them as SYSTEM include directories: CF's are
+# C headers that are not ours to keep clean under our C++ warning set, and -Werror must stay
+# about our code (lane 60-cf-compile checks this with a header that warns).
 set(RUNLOOP_COREFOUNDATION_ROOT "" CACHE PATH
     "Prefix of a CoreFoundation install, for the cf backend off Apple")
 set(RUNLOOP_COREFOUNDATION_EXTRA_LIBRARIES "" CACHE STRING
@@ -55,8 +57,12 @@ if(RUNLOOP_CF_COMPILE_CHECK)
   include(RunloopWarnings)
   add_library(cf-compile-check OBJECT ${RUNLOOP_CF_SOURCES})
   target_include_directories(cf-compile-check PRIVATE
-    ${PROJECT_SOURCE_DIR}/include ${PROJECT_SOURCE_DIR}/src
-    ${RUNLOOP_COREFOUNDATION_INCLUDE_DIRS})
+    ${PROJECT_SOURCE_DIR}/include ${PROJECT_SOURCE_DIR}/src)
+  if(RUNLOOP_COREFOUNDATION_INCLUDE_DIRS)
+    # SYSTEM, as for the library: -Werror is for our code, not for CF's headers.
+    target_include_directories(cf-compile-check SYSTEM PRIVATE
+      ${RUNLOOP_COREFOUNDATION_INCLUDE_DIRS})
+  endif()
   target_compile_features(cf-compile-check PRIVATE cxx_std_20)
   target_compile_definitions(cf-compile-check PRIVATE RUNLOOP_BUILDING RUNLOOP_CF_FORCE_OBJC)
   if(NOT RUNLOOP_COREFOUNDATION_FOUND)

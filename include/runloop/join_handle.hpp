@@ -3,9 +3,12 @@
 #include <coroutine>
 #include <exception>
 #include <optional>
+#include <stdexcept>
+#include <type_traits>
 #include <utility>
 
 #include "runloop/detail/task_root.hpp"
+#include "runloop/error.hpp"
 #include "runloop/result.hpp"
 #include "runloop/task.hpp"
 
@@ -33,12 +36,23 @@ class JoinError {
 namespace detail {
 
 template <class T>
+class JoinAwaiter;
+
+// Loop thread of `epoch`: why a coroutine that is not a runloop::Task cannot wait here
+// (NotRunLoopThread, NotInitialized), or nothing.
+RUNLOOP_API std::optional<Error> loop_thread_error(std::uint64_t epoch) noexcept;
+
+template <class T>
 class TaskState final : public TaskRoot {
  public:
+  using Stored = Result<T, JoinError>;
+  // Several awaiters can share one result only if it can be copied.
+  static constexpr bool kShareable = std::is_copy_constructible_v<Stored>;
+
   // Once finished: moves the result out; empty before, and after it was taken.
-  std::optional<Result<T, JoinError>> take() noexcept {
-    if (!is_finished()) return std::nullopt;
-    return std::exchange(result_, std::nullopt);
+  std::optional<Stored> take() noexcept {
+    if (!is_finished()) return {};
+    return std::exchange(result_, {});
   }
 
  protected:
@@ -53,41 +67,117 @@ class TaskState final : public TaskRoot {
     }
   }
   void store_aborted() noexcept override { result_.emplace(Unexpected(JoinError::aborted())); }
+  std::exception_ptr frame_exception(std::coroutine_handle<> frame) const noexcept override {
+    auto& promise = std::coroutine_handle<TaskPromise<T>>::from_address(frame.address()).promise();
+    return promise.failed() ? promise.exception() : nullptr;
+  }
+  void deliver(JoinWaiter* first) noexcept override {
+    for (JoinWaiter* waiter = first; waiter != nullptr && result_; waiter = waiter->next) {
+      auto& slot = static_cast<JoinAwaiter<T>*>(waiter)->delivered_;
+      if constexpr (kShareable) {
+        if (waiter->next != nullptr) {
+          try {
+            slot.emplace(*result_);
+          } catch (...) {
+            // Out of memory copying it: this awaiter gets Aborted rather than nothing.
+          }
+          continue;
+        }
+      }
+      slot = std::exchange(result_, {});  // the last (or only) one takes it
+    }
+  }
+  std::exception_ptr take_unclaimed_panic() noexcept override {
+    if (!result_ || result_->has_value() || !result_->error().is_panic()) return nullptr;
+    std::exception_ptr panic = result_->error().exception();
+    result_.reset();
+    return panic;
+  }
 
  private:
-  std::optional<Result<T, JoinError>> result_;
+  std::optional<Stored> result_;
 };
 
+// co_await join_handle, from a runloop::Task or from any other coroutine type on the loop
+// thread. Each awaiter registers itself (it is a JoinWaiter), so several can wait at once.
 template <class T>
-class JoinAwaiter : public LoopAwaitable {
+class JoinAwaiter : public LoopAwaitable, public JoinWaiter {
  public:
-  explicit JoinAwaiter(TaskState<T>* state) noexcept : state_(state) {}
-  JoinAwaiter(JoinAwaiter&& other) noexcept
-      : state_(other.state_), waiting_(std::exchange(other.waiting_, false)) {}
+  explicit JoinAwaiter(TaskState<T>* state) noexcept : state_(state) {
+    if (state_ != nullptr) state_->add_ref();
+  }
+  JoinAwaiter(const JoinAwaiter&) = delete;
+  JoinAwaiter& operator=(const JoinAwaiter&) = delete;
   ~JoinAwaiter() {
-    if (waiting_) state_->clear_waiter();  // our task was aborted while waiting
+    if (state_ == nullptr) return;
+    // Our coroutine is destroyed while waiting (an abort): withdraw exactly our own
+    // registration, and a resumption that was already queued.
+    dropped = true;
+    wake_up.cancel();
+    state_->remove_waiter(*this);
+    state_->release();
   }
+
   bool await_ready() const noexcept { return state_ == nullptr || state_->is_finished(); }
+
   template <class P>
-  bool await_suspend(std::coroutine_handle<P> frame) noexcept {
-    waiting_ = state_->set_waiter(frame.promise().root, frame);
-    return waiting_;
+  bool await_suspend(std::coroutine_handle<P> awaiting) noexcept {
+    if constexpr (kIsTaskPromise<P>) {
+      task = awaiting.promise().root;
+    } else {
+      error_ = loop_thread_error(state_->epoch());
+      if (error_) return false;  // await_resume throws it
+    }
+    if constexpr (!TaskState<T>::kShareable) {
+      if (state_->has_waiters()) {
+        refused_ = true;  // a move-only result cannot go to two awaiters
+        return false;
+      }
+    }
+    frame = awaiting;
+    return state_->add_waiter(*this);
   }
-  Result<T, JoinError> await_resume() noexcept {
-    waiting_ = false;
-    if (state_ == nullptr) return Unexpected(JoinError::aborted());
-    auto result = state_->take();
-    return result ? std::move(*result) : Result<T, JoinError>(Unexpected(JoinError::aborted()));
+
+  Result<T, JoinError> await_resume() {
+    if (refused_) {
+      throw std::logic_error(
+          "runloop: this JoinHandle is already awaited elsewhere, and its result type cannot "
+          "be copied to a second awaiter");
+    }
+    if (error_) throw RunLoopError(*error_);
+    if (delivered_) return std::move(*delivered_);
+    if (state_ != nullptr) {
+      if (auto result = state_->take()) return std::move(*result);
+    }
+    return Unexpected(JoinError::aborted());  // no task, or its result was taken already
   }
 
  private:
+  friend class TaskState<T>;
   TaskState<T>* state_;
-  bool waiting_ = false;
+  std::optional<Result<T, JoinError>> delivered_;
+  std::optional<Error> error_;
+  bool refused_ = false;
 };
 
 }  // namespace detail
 
 // The handle of a spawned task. Dropping it detaches the task (it keeps running).
+//
+// Awaiting: `co_await handle` gives the task's Result<T, JoinError>, moving it out. It can
+// be awaited from a runloop::Task, or on the loop thread from any other coroutine type
+// (elsewhere await_resume throws RunLoopError(NotRunLoopThread): co_await
+// runloop::resume_on(loop) first). Several coroutines may await one handle at once: when
+// the result can be copied each of them gets it (copies; the last one woken takes the
+// original); when it cannot (a move-only T), a second concurrent awaiter fails at once,
+// its await_resume throwing std::logic_error, and the first one is unaffected. An awaiter
+// that is destroyed while waiting (its task aborted) withdraws only its own registration.
+// Awaiting after the result was taken gives Aborted.
+//
+// Exceptions: an exception that escaped the task and that nobody took (no try_take(), no
+// co_await) is handed to the exception handler (set_exception_handler) once, when both the
+// task has finished and the handle is gone: so a detached task's exception is never lost
+// silently, and an awaited or taken one is never reported.
 template <class T>
 class JoinHandle {
  public:
@@ -101,19 +191,27 @@ class JoinHandle {
   JoinHandle(const JoinHandle&) = delete;
   JoinHandle& operator=(const JoinHandle&) = delete;
   ~JoinHandle() {
-    if (state_) state_->release();
+    if (state_) state_->drop_handle();
   }
 
-  // Any thread; idempotent; a no-op once finished. On the loop thread a suspended task is
-  // finished on return; a running one at its next suspension; from another thread, on
-  // the loop thread's next pass.
+  // Hard cancel. Any thread; idempotent; a no-op once finished. It first requests stop
+  // (stop callbacks run on the calling thread), then destroys the task's frame at its
+  // suspension point on the loop thread: on the loop thread a suspended task is finished on
+  // return; a running one at its next co_await; from another thread, on the loop thread's
+  // next pass.
   void abort() noexcept {
     if (state_) state_->abort();
+  }
+  // Cooperative cancel. Any thread: sets the stop token that the task reads with
+  // `co_await runloop::this_task::stop_token()`. The task decides when to stop.
+  void request_stop() noexcept {
+    if (state_) state_->request_stop();
   }
   bool is_finished() const noexcept { return state_ == nullptr || state_->is_finished(); }
   // The result once finished; empty before, and after it was taken.
   std::optional<Result<T, JoinError>> try_take() noexcept {
-    return state_ ? state_->take() : std::nullopt;
+    if (!state_) return {};
+    return state_->take();
   }
 
   // co_await handle -> Result<T, JoinError>, moving the result out.

@@ -3,10 +3,12 @@
 #include <chrono>
 #include <concepts>
 #include <cstdint>
+#include <stdexcept>
 #include <type_traits>
 #include <utility>
 
 #include "runloop/detail/callback.hpp"
+#include "runloop/detail/delay_awaiter.hpp"
 #include "runloop/error.hpp"
 #include "runloop/export.hpp"
 #include "runloop/handle.hpp"
@@ -21,24 +23,7 @@ class RunLoopGuard;
 
 namespace detail {
 
-// co_await loop.delay(d): resumes the task on the loop thread no earlier than d from now.
-// Aborting the task destroys this awaiter and with it the timer.
-class DelayAwaiter : public LoopAwaitable {
- public:
-  DelayAwaiter(std::uint64_t epoch, std::chrono::steady_clock::time_point deadline) noexcept
-      : epoch_(epoch), deadline_(deadline) {}
-  bool await_ready() const noexcept { return false; }  // delay(0) still yields to the loop
-  template <class P>
-  void await_suspend(std::coroutine_handle<P> frame) {
-    timer_ = schedule_resume(epoch_, deadline_, frame.promise().root, frame);
-  }
-  void await_resume() noexcept {}
-
- private:
-  std::uint64_t epoch_;
-  std::chrono::steady_clock::time_point deadline_;
-  Handle timer_;
-};
+struct LoopAccess;
 
 template <class F>
 using SpawnedTask = std::invoke_result_t<std::decay_t<F>&>;
@@ -80,11 +65,21 @@ class RUNLOOP_API RunLoop {
   void stop_app() const;
 
   // Runs `callback` on the loop thread no earlier than `delay` from now, never inline.
+  // A delay too large for the clock (nanoseconds::max()) is a timer that never fires.
   template <class F>
   [[nodiscard]] Handle schedule(std::chrono::nanoseconds delay, F&& callback) const {
-    return schedule_at(Clock::now() + delay, detail::Callback(std::forward<F>(callback)));
+    return schedule_after(delay, detail::Callback(std::forward<F>(callback)));
   }
+  [[nodiscard]] Handle schedule_after(std::chrono::nanoseconds delay,
+                                      detail::Callback callback) const;
+  // Runs `callback` once now() reaches `deadline` (a time point on the loop's clock).
   [[nodiscard]] Handle schedule_at(Clock::time_point deadline, detail::Callback callback) const;
+
+  // The loop's clock: steady_clock, or the frozen clock of a testing::MockTime. Off the loop
+  // thread, or without a loop, it is steady_clock.
+  static Clock::time_point now() noexcept;
+  // now() + `delay`, saturated: a delay too large for the clock gives time_point::max().
+  Clock::time_point deadline_after(std::chrono::nanoseconds delay) const;
 
   // Runs `task` on the loop thread, starting on a later pass (never inline).
   template <class T>
@@ -94,19 +89,22 @@ class RUNLOOP_API RunLoop {
   template <detail::TaskFactory F>
   auto spawn(F&& factory) const;
 
-  // co_await loop.delay(d) suspends the calling task for at least `d`.
+  // co_await loop.delay(d) suspends the calling task (or, on the loop thread, a coroutine
+  // of any type) for at least `d`.
   detail::DelayAwaiter delay(std::chrono::nanoseconds duration) const {
-    return detail::DelayAwaiter(epoch_, Clock::now() + duration);
+    return detail::DelayAwaiter(epoch_, deadline_after(duration));
   }
 
   // Drives the loop until `task` finishes; returns its value or rethrows its exception.
   // Other work keeps running meanwhile. Throws RunLoopError(NestedBlockOn) when nested,
-  // RunLoopError(NotInitialized) when the loop goes away meanwhile.
+  // RunLoopError(NotInitialized) when the loop goes away meanwhile, and
+  // std::invalid_argument for an empty (default-constructed or moved-from) task.
   template <class T>
   T block_on(Task<T> task) const;
 
  private:
   friend class RunLoopGuard;
+  friend struct detail::LoopAccess;
   explicit RunLoop(std::uint64_t epoch) noexcept : epoch_(epoch) {}
   std::uint64_t epoch_;
 };
@@ -134,10 +132,10 @@ JoinHandle<T> RunLoop::spawn(Task<T> task) const {
   JoinHandle<T> handle(state);
   auto frame = task.frame();
   if (frame) frame.promise().root = state;
-  if (frame && detail::start_task(epoch_, state, frame)) {
+  if (!frame) {
+    state->abort_unstarted();  // an empty task: its handle says Aborted
+  } else if (detail::start_task(epoch_, state, frame)) {
     task.release();  // the task's root now owns the frame
-  } else if (!frame) {
-    state->abort();
   }
   return handle;
 }
@@ -152,6 +150,7 @@ auto RunLoop::spawn(F&& factory) const {
 
 template <class T>
 T RunLoop::block_on(Task<T> task) const {
+  if (!task) throw std::invalid_argument("runloop: block_on of an empty Task");
   detail::BlockOnScope scope(epoch_);
   JoinHandle<T> handle = spawn(std::move(task));
   while (!handle.is_finished()) scope.poll();

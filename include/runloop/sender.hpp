@@ -16,7 +16,8 @@ namespace runloop {
 
 namespace detail {
 class Mailbox;
-}
+struct LoopAccess;
+}  // namespace detail
 
 // Posts work to the run loop thread from any thread. Copyable and thread-safe.
 class RUNLOOP_API Sender {
@@ -46,6 +47,7 @@ class RUNLOOP_API Sender {
   bool is_same_thread() const noexcept;
 
  private:
+  friend struct detail::LoopAccess;  // resume_on() queues through the mailbox
   detail::Mailbox* mailbox_ = nullptr;
 };
 

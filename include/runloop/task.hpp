@@ -2,6 +2,8 @@
 
 #include <coroutine>
 #include <exception>
+#include <stdexcept>
+#include <stop_token>
 #include <type_traits>
 #include <utility>
 #include <variant>
@@ -15,8 +17,15 @@ class Task;
 
 namespace detail {
 
+class TaskPromiseBase;
+
 // Awaitables that resume their task through its TaskRoot (always on the loop thread).
 struct LoopAwaitable {};
+
+// The promise types of runloop::Task. Our awaitables take a fast path for them and a
+// generic one for every other coroutine type.
+template <class P>
+inline constexpr bool kIsTaskPromise = std::is_base_of_v<TaskPromiseBase, P>;
 
 template <class A>
 decltype(auto) get_awaiter(A&& awaitable) {
@@ -29,38 +38,75 @@ decltype(auto) get_awaiter(A&& awaitable) {
   }
 }
 
-// Wraps an awaitable that is not ours: it is handed a hop handle instead of the task's
-// frame, so that whichever thread completes it, the task resumes on the loop thread.
+// What every co_await inside a runloop::Task becomes (the promise's await_transform):
+// - Once the task's abort was requested while it ran (by itself, or by a deinit() it
+//   called), every co_await suspends without touching what it awaits, and the task ends
+//   there: it never runs on after its loop is gone, whatever it catches.
+// - An awaitable that is not ours is handed a hop handle instead of the task's frame, so
+//   that whichever thread completes it, the task resumes on the loop thread.
+// It holds the awaiter by reference when the awaitable is its own awaiter: the operand of
+// co_await lives until the end of the full expression, across the suspension.
 template <class A>
-class ForeignAwaiter : public LoopAwaitable {
- public:
-  explicit ForeignAwaiter(A&& awaitable)
-      : awaitable_(std::forward<A>(awaitable)), awaiter_(get_awaiter(awaitable_)) {}
+class TaskAwait {
+  using Awaiter = decltype(get_awaiter(std::declval<A&&>()));
+  static constexpr bool kOurs = std::is_base_of_v<LoopAwaitable, std::remove_cvref_t<Awaiter>>;
 
-  bool await_ready() { return awaiter_.await_ready(); }
+ public:
+  TaskAwait(TaskRoot* root, A&& awaitable)
+      : root_(root), awaiter_(get_awaiter(std::forward<A>(awaitable))) {}
+
+  bool await_ready() { return !root_->abort_requested() && awaiter_.await_ready(); }
 
   template <class P>
   auto await_suspend(std::coroutine_handle<P> frame) {
-    std::coroutine_handle<> hop = make_loop_hop(frame.promise().root, frame);
-    using R = decltype(awaiter_.await_suspend(hop));
-    if constexpr (std::is_void_v<R>) {
-      awaiter_.await_suspend(hop);
-    } else if constexpr (std::is_same_v<R, bool>) {
-      if (!awaiter_.await_suspend(hop)) {
-        hop.destroy();  // resumed at once, on this thread: the hop is not needed
-        return false;
-      }
-      return true;
+    if constexpr (kOurs) {
+      return suspend(frame);
     } else {
-      return std::coroutine_handle<>(awaiter_.await_suspend(hop));
+      return suspend(frame, root_);
     }
   }
 
   decltype(auto) await_resume() { return awaiter_.await_resume(); }
 
  private:
-  A awaitable_;  // a reference for lvalues, the object itself for temporaries
-  std::remove_cvref_t<decltype(get_awaiter(std::declval<A&>()))> awaiter_;
+  // Ours: handed the task's frame.
+  template <class P>
+  auto suspend(std::coroutine_handle<P> frame) {
+    using R = decltype(awaiter_.await_suspend(frame));
+    const bool ending = root_->abort_requested();
+    if constexpr (std::is_void_v<R>) {
+      if (!ending) awaiter_.await_suspend(frame);
+    } else if constexpr (std::is_same_v<R, bool>) {
+      return ending || awaiter_.await_suspend(frame);
+    } else {
+      if (ending) return idle_handle();
+      return std::coroutine_handle<>(awaiter_.await_suspend(frame));
+    }
+  }
+
+  // Not ours: handed a hop.
+  template <class P>
+  auto suspend(std::coroutine_handle<P> frame, TaskRoot* root) {
+    using R = decltype(awaiter_.await_suspend(std::coroutine_handle<>()));
+    const bool ending = root->abort_requested();
+    if constexpr (std::is_void_v<R>) {
+      if (!ending) awaiter_.await_suspend(make_loop_hop(root, frame));
+    } else if constexpr (std::is_same_v<R, bool>) {
+      if (ending) return true;
+      std::coroutine_handle<> hop = make_loop_hop(root, frame);
+      if (!awaiter_.await_suspend(hop)) {
+        hop.destroy();  // resumed at once, on this thread: the hop is not needed
+        return false;
+      }
+      return true;
+    } else {
+      if (ending) return idle_handle();
+      return std::coroutine_handle<>(awaiter_.await_suspend(make_loop_hop(root, frame)));
+    }
+  }
+
+  TaskRoot* root_;
+  Awaiter awaiter_;
 };
 
 class TaskPromiseBase {
@@ -97,13 +143,8 @@ class TaskPromiseBase {
   FinalAwaiter final_suspend() noexcept { return {}; }
 
   template <class A>
-  decltype(auto) await_transform(A&& awaitable) {
-    using Awaiter = std::remove_cvref_t<decltype(get_awaiter(std::declval<A>()))>;
-    if constexpr (std::is_base_of_v<LoopAwaitable, Awaiter>) {
-      return std::forward<A>(awaitable);
-    } else {
-      return ForeignAwaiter<A>(std::forward<A>(awaitable));
-    }
+  TaskAwait<A> await_transform(A&& awaitable) {
+    return TaskAwait<A>(root, std::forward<A>(awaitable));
   }
 };
 
@@ -149,10 +190,13 @@ template <class T>
 class TaskAwaiter : public LoopAwaitable {
  public:
   explicit TaskAwaiter(std::coroutine_handle<TaskPromise<T>> child) noexcept : child_(child) {}
-  bool await_ready() const noexcept { return false; }
+  bool await_ready() const noexcept { return !child_; }  // empty: await_resume says so
   // Starts the child; suspends the awaiting frame only if the child suspended.
   template <class P>
   bool await_suspend(std::coroutine_handle<P> frame) {
+    static_assert(kIsTaskPromise<P>,
+                  "a runloop::Task can only be awaited inside a runloop::Task; from another "
+                  "coroutine type, spawn it and co_await its JoinHandle");
     auto& child = child_.promise();
     child.root = frame.promise().root;
     child.continuation = frame;
@@ -162,7 +206,10 @@ class TaskAwaiter : public LoopAwaitable {
     child.start = TaskPromiseBase::Start::Suspended;
     return true;
   }
-  T await_resume() { return child_.promise().take_result(); }
+  T await_resume() {
+    if (!child_) throw std::invalid_argument("runloop: co_await of an empty Task");
+    return child_.promise().take_result();
+  }
 
  private:
   std::coroutine_handle<TaskPromise<T>> child_;
@@ -219,5 +266,31 @@ inline Task<void> TaskPromise<void>::get_return_object() noexcept {
   return Task<void>(std::coroutine_handle<TaskPromise<void>>::from_promise(*this));
 }
 }  // namespace detail
+
+namespace this_task {
+
+// co_await runloop::this_task::stop_token() inside a runloop::Task: the token that
+// JoinHandle::request_stop() (and abort()) sets. Does not suspend.
+class [[nodiscard]] StopTokenAwaiter : public detail::LoopAwaitable {
+ public:
+  bool await_ready() const noexcept { return false; }
+  template <class P>
+  bool await_suspend(std::coroutine_handle<P> frame) {
+    static_assert(detail::kIsTaskPromise<P>,
+                  "this_task::stop_token() can only be awaited inside a runloop::Task");
+    token_ = frame.promise().root->stop_token();
+    return false;
+  }
+  std::stop_token await_resume() noexcept { return std::move(token_); }
+
+ private:
+  std::stop_token token_;
+};
+
+inline StopTokenAwaiter stop_token() noexcept {
+  return {};
+}
+
+}  // namespace this_task
 
 }  // namespace runloop

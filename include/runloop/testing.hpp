@@ -35,4 +35,25 @@ auto run_async(F&& factory) {
 //   }
 RUNLOOP_API int run_on_loop(std::function<int()> body);
 
+// Deterministic time (tokio's pause/advance, Chromium's mock time). On the loop thread,
+// while initialised: from construction the loop's clock (RunLoop::now()) stands still, and
+// nothing fires on its own. advance(d) moves it, running what is ready when it is called and
+// then every timer and task due on the way, in deadline order, each seeing RunLoop::now()
+// equal to its own deadline; run_until_idle() runs what is ready without moving it. Nothing
+// sleeps in real time. Destroying it lets the clock run again: timers whose deadline lies in
+// the mock future then fire when steady_clock reaches it. One at a time per loop.
+// Throws RunLoopError off the loop thread or without a loop.
+class RUNLOOP_API MockTime {
+ public:
+  MockTime();
+  ~MockTime();
+  MockTime(const MockTime&) = delete;
+  MockTime& operator=(const MockTime&) = delete;
+
+  void advance(std::chrono::nanoseconds duration);
+  // A self-reposting callback makes this run forever, as it would keep a real loop busy.
+  void run_until_idle();
+  RunLoop::Clock::time_point now() const;
+};
+
 }  // namespace runloop::testing

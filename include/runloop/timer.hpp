@@ -16,7 +16,9 @@ class RUNLOOP_API Timer {
  public:
   Timer(std::chrono::nanoseconds interval, std::function<void()> callback);
   // The async variant: each tick spawns the task `tick()` returns (ticks do not wait for
-  // the previous task to finish; stopping the timer does not abort running tasks).
+  // the previous task to finish). Stopping or destroying the timer stops the ticks but
+  // does not abort tick tasks already running: they keep `tick` (and a lambda's
+  // captures) alive until they end.
   static Timer async(std::chrono::nanoseconds interval, std::function<Task<void>()> tick);
   Timer(Timer&&) noexcept;
   Timer& operator=(Timer&&) noexcept;

@@ -73,7 +73,14 @@ Result<void, Error> RunLoop::init() {
   }
   // Publish the thread first: the backend and core may ask is_run_loop_thread().
   state.loop_thread.store(std::this_thread::get_id(), std::memory_order_release);
-  auto core = detail::LoopCore::create(state.last_epoch + 1);
+  Result<detail::LoopCore*, Error> core;
+  try {
+    core = detail::LoopCore::create(state.last_epoch + 1);
+  } catch (...) {
+    // Out of memory while attaching: leave the module as it was, not half-initialised.
+    state.loop_thread.store(std::thread::id{}, std::memory_order_release);
+    throw;
+  }
   if (!core) {
     state.loop_thread.store(std::thread::id{}, std::memory_order_release);
     return Unexpected(core.error());

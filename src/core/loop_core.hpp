@@ -4,8 +4,11 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
+#include <vector>
 
 #include "backends/backend.hpp"
+#include "core/batch_budget.hpp"
 #include "core/mailbox.hpp"
 #include "core/task_registry.hpp"
 #include "core/timer_heap.hpp"
@@ -27,7 +30,8 @@ class LoopCore final : public BackendDelegate {
   static Result<LoopCore*, Error> create(std::uint64_t epoch);
 
   void add_ref() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
-  void release() noexcept;
+  void release() noexcept override;
+  void retain() noexcept override { add_ref(); }
 
   std::uint64_t epoch() const noexcept { return epoch_; }
   Mailbox& mailbox() noexcept { return *mailbox_; }
@@ -37,6 +41,11 @@ class LoopCore final : public BackendDelegate {
   bool block_on_active() const noexcept { return block_on_active_; }
   void set_block_on_active(bool active) noexcept { block_on_active_ = active; }
 
+  // The loop's clock: steady_clock, or the frozen time of a MockTime.
+  Clock::time_point now() const noexcept { return mock_now_ ? *mock_now_ : Clock::now(); }
+  // `now() + delay`, saturated (a delay too large for the clock never fires).
+  Clock::time_point deadline_after(std::chrono::nanoseconds delay) const noexcept;
+
   // Loop thread. Each returns false (or an empty token) once shut down, after destroying
   // the callback.
   bool post_local(Callback& callback);
@@ -44,17 +53,53 @@ class LoopCore final : public BackendDelegate {
   void cancel(TimerToken token) noexcept;
   bool is_pending(TimerToken token) const noexcept;
 
+  // Loop thread: drives the native loop until stop() ends this level, or the loop shuts down.
+  void run();
+  void stop() noexcept;
+  void run_app();
+  void stop_app() noexcept;
+  // One native iteration (block_on); throws RunLoopError(NotInitialized) once shut down.
+  void poll_once();
+
+  // MockTime (testing.hpp): freezes the clock at its current reading / moves it.
+  void freeze_clock() noexcept;
+  void unfreeze_clock() noexcept;
+  bool clock_frozen() const noexcept { return mock_now_.has_value(); }
+  // Under a frozen clock: runs what is ready (timers due at `now()` included) until idle.
+  void run_until_idle();
+  // Under a frozen clock: moves it to `target`, through every timer deadline on the way.
+  void advance_to(Clock::time_point target);
+
   // Loop thread, last deinit(): destroys all pending work unrun and detaches the backend.
   void shutdown() noexcept;
 
   // BackendDelegate
-  NextWork do_work() override;
+  WorkReport do_work() override;
   NextWork next_work() const override;
+  void native_timer_fired() noexcept override { announced_.reset(); }
+  bool quit_requested() noexcept override {
+    if (run_levels_.empty() || run_levels_.back()->stopped) return false;
+    run_levels_.back()->stopped = true;
+    return true;
+  }
 
  private:
+  struct RunLevel {
+    bool stopped = false;
+  };
+
   explicit LoopCore(std::uint64_t epoch) noexcept;
   ~LoopCore();
-  void notify_deadline_change(std::optional<Clock::time_point> before) noexcept;
+  std::size_t run_ready_work(BatchBudget& budget);
+  std::size_t run_due_timers(BatchBudget& budget, Clock::time_point due_at);
+  void request_wake_from_loop_thread() noexcept;
+  // The batch ends early: the loop shut down, or a callback stopped the run() it runs in.
+  // Not while a block_on() polls: its task still needs batches after a stop (or a WM_QUIT)
+  // ended the run() below it; that run() ends once the block_on() returns.
+  bool interrupted() const noexcept {
+    return shut_down_ || (!block_on_active_ && !run_levels_.empty() && run_levels_.back()->stopped);
+  }
+  void announce_deadline() noexcept;
 
   std::atomic<std::size_t> refs_{1};
   const std::uint64_t epoch_;
@@ -63,8 +108,11 @@ class LoopCore final : public BackendDelegate {
   std::deque<Callback> ready_;
   TimerHeap timers_;
   TaskRegistry tasks_;
+  std::vector<RunLevel*> run_levels_;  // innermost last
+  // What the backend's native timer is armed for (the deadline deduplicator).
+  std::optional<Clock::time_point> announced_;
+  std::optional<Clock::time_point> mock_now_;
   bool local_wake_pending_ = false;
-  int dispatch_depth_ = 0;
   bool shut_down_ = false;
   bool block_on_active_ = false;
 };

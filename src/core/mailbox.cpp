@@ -20,9 +20,11 @@ bool Mailbox::post(Callback& callback) {
   std::lock_guard lock(mutex_);
   if (closed_) return false;
   items_.push_back(std::move(callback));
-  if (items_.size() == 1) {
+  // A wake-up that could not be queued (a full Win32 message queue) is retried by every
+  // later post until one gets through, or the loop would sleep on a non-empty inbox.
+  if (items_.size() == 1 || wake_failed_) {
     has_items_.store(true, std::memory_order_release);
-    waker_->wake();
+    wake_failed_ = !waker_->wake();
   }
   return true;
 }

@@ -54,8 +54,9 @@ class Mailbox {
   const std::thread::id loop_thread_;
   LoopCore* core_;  // loop thread only; null once closed
   std::mutex mutex_;
-  bool closed_ = false;  // under mutex_
-  Backend* waker_;       // under mutex_; null once closed
+  bool closed_ = false;       // under mutex_
+  bool wake_failed_ = false;  // under mutex_: the last wake() could not be queued
+  Backend* waker_;            // under mutex_; null once closed
   std::vector<Callback> items_;
   std::vector<Callback> spare_;  // loop thread: keeps its capacity between batches
   std::atomic<bool> has_items_{false};

@@ -1,16 +1,37 @@
 #include "runloop/detail/task_root.hpp"
 
 #include <exception>
+#include <utility>
 
+#include "core/exceptions.hpp"
 #include "core/lifecycle.hpp"
 #include "core/task_registry.hpp"
 
 namespace runloop::detail {
 
-TaskRoot::~TaskRoot() = default;
+TaskRoot::~TaskRoot() {
+  delete stop_source_.load(std::memory_order_acquire);
+}
 
 void TaskRoot::release() noexcept {
   if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+}
+
+void TaskRoot::drop_handle() noexcept {
+  // Whichever of this and publish_finished() comes second reports an untaken panic, so it
+  // is reported exactly once, and never when the handle (or an awaiter) took it.
+  const auto before = flags_.fetch_or(kHandleDropped, std::memory_order_acq_rel);
+  if ((before & kFinished) != 0) {
+    if (std::exception_ptr lost = take_unclaimed_panic()) report_exception(std::move(lost));
+  }
+  release();
+}
+
+void TaskRoot::publish_finished() noexcept {
+  const auto before = flags_.fetch_or(kFinished, std::memory_order_acq_rel);
+  if ((before & kHandleDropped) != 0) {
+    if (std::exception_ptr lost = take_unclaimed_panic()) report_exception(std::move(lost));
+  }
 }
 
 void TaskRoot::resume(std::coroutine_handle<> frame) noexcept {
@@ -19,10 +40,12 @@ void TaskRoot::resume(std::coroutine_handle<> frame) noexcept {
   state_ = State::Running;
   frame.resume();  // returns when the task suspends again or reaches its final suspend
   state_ = State::Suspended;
-  if (frame_done_) {
-    finish(false);
-  } else if (abort_requested_) {
+  // Abort wins over completion: a task aborted while it ran (by itself, or by a deinit()
+  // it called) ends Aborted even if it then ran to its end.
+  if (abort_requested_) {
     finish(true);
+  } else if (frame_done_) {
+    finish(false);
   }
 }
 
@@ -42,6 +65,7 @@ bool TaskRoot::post_resume(std::coroutine_handle<> frame) noexcept {
 
 void TaskRoot::abort() noexcept {
   if (is_finished()) return;
+  request_stop();
   if (current_core(epoch_) != nullptr) return abort_on_loop_thread();
   // Another thread: the frame is the loop thread's to destroy.
   Mailbox* mailbox = acquire_mailbox(epoch_);
@@ -63,127 +87,104 @@ void TaskRoot::abort_on_loop_thread() noexcept {
   finish(true);
 }
 
+void TaskRoot::abort_unstarted() noexcept {
+  state_ = State::Done;
+  store_aborted();
+  publish_finished();
+}
+
+void TaskRoot::request_stop() noexcept {
+  // Sequentially consistent with stop_token(): either this sees the source, or the source's
+  // creator sees the flag.
+  stop_requested_.store(true);
+  if (std::stop_source* source = stop_source_.load()) source->request_stop();
+}
+
+std::stop_token TaskRoot::stop_token() {
+  std::stop_source* source = stop_source_.load(std::memory_order_acquire);
+  if (source == nullptr) {
+    // Made on first use only: most tasks never ask, and a stop state is an allocation.
+    source = new std::stop_source();
+    stop_source_.store(source);
+    if (stop_requested_.load()) source->request_stop();
+  }
+  return source->get_token();
+}
+
 void TaskRoot::finish(bool aborted) noexcept {
   RootRef keep(this);
   state_ = State::Done;
+  std::exception_ptr lost;
   if (aborted) {
+    // An exception that escaped after the abort: the handle says Aborted, so nobody could
+    // ever see it unless it is reported.
+    if (frame_done_) lost = frame_exception(frame_);
     store_aborted();
   } else {
     store_result(frame_);
   }
   // Destroying the frame runs the destructors of its locals here, on the loop thread; they
-  // may spawn, abort or schedule.
+  // may spawn, abort, schedule, or stop awaiting this task.
   if (auto frame = std::exchange(frame_, {})) frame.destroy();
   if (registry_ != nullptr) registry_->remove(this);
-  finished_.store(true, std::memory_order_release);
-  if (waiter_ != nullptr) {
-    TaskRoot* waiter = std::exchange(waiter_, nullptr);
-    waiter->post_resume(std::exchange(waiter_frame_, {}));
-    waiter->release();
+  // Registered newest first: reversed, they are woken in the order they began to wait.
+  JoinWaiter* waiters = nullptr;
+  while (waiters_ != nullptr) {
+    JoinWaiter* waiter = waiters_;
+    waiters_ = waiter->next;
+    waiter->next = waiters;
+    waiters = waiter;
+  }
+  if (waiters != nullptr) deliver(waiters);
+  publish_finished();
+  if (lost) report_exception(std::move(lost));
+  while (waiters != nullptr) {
+    JoinWaiter* next = waiters->next;  // waking may resume (and free) the waiter at once
+    wake(*waiters);
+    waiters = next;
   }
 }
 
-bool TaskRoot::set_waiter(TaskRoot* waiter, std::coroutine_handle<> frame) noexcept {
-  if (is_finished()) return false;
-  clear_waiter();
-  waiter->add_ref();
-  waiter_ = waiter;
-  waiter_frame_ = frame;
+bool TaskRoot::add_waiter(JoinWaiter& waiter) noexcept {
+  if (state_ == State::Done) return false;
+  waiter.prev = nullptr;
+  waiter.next = waiters_;
+  if (waiters_ != nullptr) waiters_->prev = &waiter;
+  waiters_ = &waiter;
+  waiter.linked = true;
   return true;
 }
 
-void TaskRoot::clear_waiter() noexcept {
-  if (TaskRoot* waiter = std::exchange(waiter_, nullptr)) waiter->release();
-  waiter_frame_ = {};
+void TaskRoot::remove_waiter(JoinWaiter& waiter) noexcept {
+  if (!waiter.linked) return;
+  if (waiter.prev != nullptr) waiter.prev->next = waiter.next;
+  if (waiter.next != nullptr) waiter.next->prev = waiter.prev;
+  if (waiters_ == &waiter) waiters_ = waiter.next;
+  waiter.prev = waiter.next = nullptr;
+  waiter.linked = false;
 }
 
-bool start_task(std::uint64_t epoch, TaskRoot* root, std::coroutine_handle<> frame) {
-  LoopCore& core = require_core(epoch);
-  root->epoch_ = epoch;
-  if (core.shut_down()) {
-    root->state_ = TaskRoot::State::Done;
-    root->store_aborted();
-    root->finished_.store(true, std::memory_order_release);
-    return false;
+void TaskRoot::wake(JoinWaiter& waiter) noexcept {
+  waiter.linked = false;
+  waiter.prev = waiter.next = nullptr;
+  if (waiter.task != nullptr) {
+    waiter.task->post_resume(waiter.frame);  // fails only when that task is aborted anyway
+    return;
   }
-  root->frame_ = frame;
-  core.tasks().add(root);
-  if (!root->post_resume(frame)) root->abort_on_loop_thread();
-  return true;
-}
-
-Handle schedule_resume(std::uint64_t epoch, std::chrono::steady_clock::time_point deadline,
-                       TaskRoot* root, std::coroutine_handle<> frame) {
-  return Handle(require_core(epoch).schedule_at(
-      deadline, [ref = RootRef(root), frame] { ref->resume(frame); }));
-}
-
-namespace {
-
-// A minimal coroutine type for the two internal frames below. `FinalSuspend` decides who
-// frees the frame: suspend_never frees it when it finishes, suspend_always leaves it to us.
-template <class FinalSuspend>
-struct BareCoroutine {
-  struct promise_type {
-    BareCoroutine get_return_object() noexcept {
-      return BareCoroutine{std::coroutine_handle<promise_type>::from_promise(*this)};
+  // Another coroutine type: resumed on the loop thread, on a later pass, through a timer
+  // that its awaiter cancels if that coroutine is destroyed first.
+  try {
+    auto timer = schedule_foreign_resume(epoch_, std::chrono::steady_clock::now(), waiter.frame,
+                                         &waiter.dropped);
+    if (timer) {
+      waiter.wake_up = std::move(*timer);
+      return;
     }
-    std::suspend_always initial_suspend() noexcept { return {}; }
-    FinalSuspend final_suspend() noexcept { return {}; }
-    void return_void() noexcept {}
-    void unhandled_exception() noexcept { std::terminate(); }
-  };
-  std::coroutine_handle<promise_type> frame;
-};
-
-// Runs one step when resumed, then frees itself.
-using Hop = BareCoroutine<std::suspend_never>;
-// Resumed, it suspends again at once, forever.
-using Idle = BareCoroutine<std::suspend_always>;
-
-Hop hop_to_loop(RootRef root, std::coroutine_handle<> frame) {
-  root->post_resume(frame);
-  co_return;
-}
-
-Idle idle_forever() {
-  for (;;) co_await std::suspend_always{};
-}
-
-struct IdleFrame {
-  std::coroutine_handle<> frame = idle_forever().frame;
-  ~IdleFrame() { frame.destroy(); }
-};
-
-}  // namespace
-
-std::coroutine_handle<> make_loop_hop(TaskRoot* root, std::coroutine_handle<> frame) {
-  return hop_to_loop(RootRef(root), frame).frame;
-}
-
-std::coroutine_handle<> idle_handle() noexcept {
-  static IdleFrame idle;
-  return idle.frame;
-}
-
-BlockOnScope::BlockOnScope(std::uint64_t epoch) {
-  LoopCore& core = require_core(epoch);
-  if (core.block_on_active()) throw RunLoopError(Error::NestedBlockOn);
-  core.add_ref();
-  core.set_block_on_active(true);
-  core_ = &core;
-}
-
-BlockOnScope::~BlockOnScope() {
-  auto* core = static_cast<LoopCore*>(core_);
-  core->set_block_on_active(false);
-  core->release();
-}
-
-void BlockOnScope::poll() {
-  auto* core = static_cast<LoopCore*>(core_);
-  if (core->shut_down()) throw RunLoopError(Error::NotInitialized);
-  core->backend().poll_once(true);
+  } catch (...) {
+  }
+  // The loop is shutting down or gone (or out of memory): its result is in place, so it is
+  // resumed here rather than leaked.
+  resume_guarded(waiter.frame);
 }
 
 }  // namespace runloop::detail

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "core/time_math.hpp"
 #include "runloop/run_loop.hpp"
 
 namespace runloop {
@@ -21,8 +22,8 @@ void arm(const std::shared_ptr<Timer::State>& state) {
   // The queued callback shares the state, so destroying the Timer from inside its own
   // callback leaves the running frame intact.
   state->pending = RunLoop::current().schedule_at(state->next_tick, [state] {
-    const auto now = RunLoop::Clock::now();
-    state->next_tick += state->interval;
+    const auto now = RunLoop::now();
+    state->next_tick = detail::saturating_deadline(state->next_tick, state->interval);
     if (state->next_tick <= now) {
       // Fell behind (a blocked loop): skip the missed ticks rather than fire a burst.
       const auto behind = (now - state->next_tick) / state->interval + 1;
@@ -43,7 +44,14 @@ Timer::Timer(std::chrono::nanoseconds interval, std::function<void()> callback)
 }
 
 Timer Timer::async(std::chrono::nanoseconds interval, std::function<Task<void>()> tick) {
-  return Timer(interval, [tick = std::move(tick)] { RunLoop::current().spawn(tick()); });
+  // A coroutine lambda's frame refers to the lambda object (its captures), which lives in
+  // `tick`. Each tick task shares `tick` through the callable form of spawn, so destroying
+  // the Timer (which stops the ticks) leaves the tasks already running intact.
+  std::shared_ptr<std::function<Task<void>()>> shared(
+      new std::function<Task<void>()>(std::move(tick)));
+  return Timer(interval, [shared = std::move(shared)] {
+    RunLoop::current().spawn([shared] { return (*shared)(); });
+  });
 }
 
 Timer::Timer(Timer&&) noexcept = default;
@@ -61,8 +69,9 @@ Timer::~Timer() {
 }
 
 void Timer::start() {
-  if (!state_ || state_->running) return;
-  state_->next_tick = RunLoop::Clock::now() + state_->interval;
+  // is_running(), not `running`: a Timer kept across deinit()/init() starts on the new loop.
+  if (!state_ || is_running()) return;
+  state_->next_tick = RunLoop::current().deadline_after(state_->interval);
   arm(state_);
   state_->running = true;
 }

@@ -9,15 +9,6 @@
 namespace runloop::test {
 namespace {
 
-bool host_iterate_until(const std::function<bool()>& done) {
-  const auto give_up = std::chrono::steady_clock::now() + kTimeout;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > give_up) return false;
-    host_iterate(true);
-  }
-  return true;
-}
-
 TEST(HostDriven, TimersSendsAndRepeatingTimersRunWithoutRun) {
   LoopFixture fixture;
   bool timer_fired = false;
@@ -29,7 +20,7 @@ TEST(HostDriven, TimersSendsAndRepeatingTimersRunWithoutRun) {
   std::thread producer([sender = RunLoop::sender(), &remote] {
     for (int i = 0; i < 1000; ++i) sender.send([&remote] { ++remote; });
   });
-  EXPECT_TRUE(host_iterate_until([&] { return timer_fired && ticks >= 3 && remote == 1000; }));
+  EXPECT_TRUE(drive_until([&] { return timer_fired && ticks >= 3 && remote == 1000; }));
   producer.join();
 }
 
@@ -42,7 +33,7 @@ TEST(HostDriven, ACrossThreadSendWakesABlockedHost) {
     sender.send([&ran] { ran = true; });
   });
   // Nothing else is pending: only our wake-up can end this blocking iteration.
-  EXPECT_TRUE(host_iterate_until([&] { return ran.load(); }));
+  EXPECT_TRUE(drive_until([&] { return ran.load(); }));
   producer.join();
 }
 
@@ -51,7 +42,7 @@ TEST(HostDriven, TimerWakesABlockedHostNoEarlierThanItsDeadline) {
   const auto start = RunLoop::Clock::now();
   RunLoop::Clock::time_point fired_at{};
   auto handle = fixture.loop().schedule(15ms, [&] { fired_at = RunLoop::Clock::now(); });
-  EXPECT_TRUE(host_iterate_until([&] { return fired_at != RunLoop::Clock::time_point{}; }));
+  EXPECT_TRUE(drive_until([&] { return fired_at != RunLoop::Clock::time_point{}; }));
   EXPECT_GE(fired_at - start, 15ms);
 }
 
@@ -72,7 +63,7 @@ TEST(HostDriven, TasksProgressWithoutRun) {
     co_await FromThread{&worker};
     co_return 11;
   });
-  EXPECT_TRUE(host_iterate_until([&] { return handle.is_finished(); }));
+  EXPECT_TRUE(drive_until([&] { return handle.is_finished(); }));
   worker.join();
   EXPECT_EQ(**handle.try_take(), 11);
 }

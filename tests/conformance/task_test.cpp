@@ -176,16 +176,17 @@ TEST(Task, TaskAbortingItselfFinishesAtItsNextSuspension) {
 TEST(Task, AbortedDelayLeavesNoTimerBehind) {
   LoopFixture fixture;
   std::vector<JoinHandle<void>> handles;
-  int woke = 0;
+  int woke = 0, waiting = 0;
   for (int i = 0; i < 100; ++i) {
     handles.push_back(fixture.loop().spawn([&, loop = fixture.loop()]() -> Task<void> {
-      co_await loop.delay(5ms);
+      ++waiting;
+      co_await loop.delay(100ms);  // far enough that a loaded machine aborts them first
       ++woke;
     }));
   }
-  ASSERT_TRUE(run_for(fixture.loop(), 1ms));
+  ASSERT_TRUE(run_until(fixture.loop(), [&] { return waiting == 100; }));
   for (auto& handle : handles) handle.abort();
-  ASSERT_TRUE(run_for(fixture.loop(), 20ms));
+  ASSERT_TRUE(run_for(fixture.loop(), 150ms));  // past their deadline
   EXPECT_EQ(woke, 0);
 }
 

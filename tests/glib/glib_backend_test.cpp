@@ -67,7 +67,9 @@ TEST(GlibBackend, HostRunsAGMainLoop) {
   producer.join();
   g_main_loop_run(main_loop);
   g_main_loop_unref(main_loop);
-  EXPECT_EQ(ticks, 5);
+  // The host's quit ends its loop after our batch: on a slow machine a tick that came due
+  // meanwhile may still run in it.
+  EXPECT_GE(ticks, 5);
   while (remote < 100) g_main_context_iteration(nullptr, TRUE);
 }
 

@@ -31,6 +31,8 @@ typedef int (*PluginIsInitializedFn)(void);
 // sending worker thread unless already running. 0, or -1 when the loop is not initialised.
 typedef int (*PluginStartWorkFn)(void);
 typedef void (*PluginProgressFn)(PluginProgress* out);
+// Queues one send from the loop thread itself (the loop is then ready at once). 0, or -1.
+typedef int (*PluginPostFromLoopThreadFn)(void);
 // Schedules a far timer, spawns a task suspended on a far delay, queues `burst` sends from
 // another thread and `burst` from the loop thread, then deinit()s (the last reference) and joins
 // the worker. Returns how many tracked callbacks were left pending, or -1 when the loop was not

@@ -13,11 +13,14 @@
 #include <functional>
 #include <string>
 
+#include "host_drive.hpp"
 #include "plugin_api.h"
 
 namespace {
 
 using namespace std::chrono_literals;
+using runloop::test::drive_for;
+using runloop::test::drive_until;
 
 constexpr unsigned kBurst = 100;
 
@@ -48,6 +51,8 @@ class Plugin {
     init = symbol<PluginInitFn>(handle_, "plugin_init");
     is_initialized = symbol<PluginIsInitializedFn>(handle_, "plugin_is_initialized");
     start_work = symbol<PluginStartWorkFn>(handle_, "plugin_start_work");
+    post_from_loop_thread =
+        symbol<PluginPostFromLoopThreadFn>(handle_, "plugin_post_from_loop_thread");
     progress_fn_ = symbol<PluginProgressFn>(handle_, "plugin_progress");
     leave_pending_work_and_deinit =
         symbol<PluginLeavePendingWorkAndDeinitFn>(handle_, "plugin_leave_pending_work_and_deinit");
@@ -71,6 +76,7 @@ class Plugin {
   PluginInitFn init = nullptr;
   PluginIsInitializedFn is_initialized = nullptr;
   PluginStartWorkFn start_work = nullptr;
+  PluginPostFromLoopThreadFn post_from_loop_thread = nullptr;
   PluginLeavePendingWorkAndDeinitFn leave_pending_work_and_deinit = nullptr;
 
  private:
@@ -81,34 +87,11 @@ class Plugin {
 
 class PluginHost : public ::testing::Test {
  protected:
-  // The host's own periodic work (a DAW always has some); it also bounds every blocking
-  // iteration, so a wait can time out instead of hanging.
-  void SetUp() override {
-    heartbeat_ = g_timeout_add(
-        5, [](gpointer) -> gboolean { return G_SOURCE_CONTINUE; }, nullptr);
-  }
-  void TearDown() override { g_source_remove(heartbeat_); }
-
-  // Iterates the default context as the host's GUI thread would, until `done()` holds.
-  static bool host_iterate_until(const std::function<bool()>& done) {
-    const auto give_up = std::chrono::steady_clock::now() + 10s;
-    while (!done()) {
-      if (std::chrono::steady_clock::now() > give_up) return false;
-      g_main_context_iteration(nullptr, TRUE);
-    }
-    return true;
-  }
-
-  static void host_iterate_for(std::chrono::milliseconds duration) {
-    const auto until = std::chrono::steady_clock::now() + duration;
-    while (std::chrono::steady_clock::now() < until) g_main_context_iteration(nullptr, TRUE);
-  }
-
   // Waits until `plugin` has run its one-shot timers, some repeating ticks and some sends
   // beyond `since`.
   static bool makes_progress(const Plugin& plugin, const PluginProgress& since,
                              std::uint64_t one_shots = 1) {
-    return host_iterate_until([&] {
+    return drive_until([&] {
       const PluginProgress now = plugin.progress();
       return now.one_shot_fired >= since.one_shot_fired + one_shots &&
              now.timer_ticks >= since.timer_ticks + 3 && now.sends_run >= since.sends_run + 10 &&
@@ -126,8 +109,6 @@ class PluginHost : public ::testing::Test {
     EXPECT_GE(after.sends_refused, 1u) << "the worker's sender should close at deinit";
     EXPECT_EQ(plugin.is_initialized(), 0);
   }
-
-  guint heartbeat_ = 0;
 };
 
 TEST_F(PluginHost, EachModuleHasItsOwnLoopOnTheSameThread) {
@@ -154,7 +135,7 @@ TEST_F(PluginHost, EachModuleHasItsOwnLoopOnTheSameThread) {
   // Independent counts: a second one-shot in A only.
   const PluginProgress b_before = b.progress();
   ASSERT_EQ(a.start_work(), 0);
-  EXPECT_TRUE(host_iterate_until([&] { return a.progress().one_shot_fired == 2; }));
+  EXPECT_TRUE(drive_until([&] { return a.progress().one_shot_fired == 2; }));
   EXPECT_EQ(b.progress().one_shot_fired, b_before.one_shot_fired);
 
   // A's shutdown leaves B running.
@@ -217,12 +198,51 @@ TEST_F(PluginHost, AModuleCanBeLoadedAgainAfterUnloading) {
     expect_left_pending_work_destroyed(a);
     a.close();
     EXPECT_FALSE(is_mapped(PLUGIN_A_PATH));
-    host_iterate_for(10ms);
+    drive_for(10ms);
   }
   EXPECT_TRUE(makes_progress(b, b.progress(), 0));
   expect_left_pending_work_destroyed(b);
   b.close();
   EXPECT_FALSE(is_mapped(PLUGIN_B_PATH));
+}
+
+// GLib holds a reference to every source of an iteration's dispatch list and drops it after
+// the dispatch, reading source->source_funcs->finalize. A host that deinit()s and dlclose()s a
+// module from a callback of its own, in an iteration where the module's source is pending
+// too, must not make GLib read the unmapped module (with a static GSourceFuncs it did).
+TEST_F(PluginHost, AModuleUnloadedWhileItsSourceIsPendingInTheSameIterationIsNeverTouched) {
+  struct Unloader {
+    Plugin* plugin = nullptr;
+    bool armed = false;
+    bool done = false;
+  } unloader;
+  // Same priority as the module's source and attached before it: dispatched first.
+  GSource* host_source = g_idle_source_new();
+  g_source_set_callback(
+      host_source,
+      [](gpointer data) -> gboolean {
+        auto* self = static_cast<Unloader*>(data);
+        if (!self->armed) return G_SOURCE_CONTINUE;
+        self->plugin->leave_pending_work_and_deinit(5);
+        self->plugin->close();
+        self->done = true;
+        return G_SOURCE_REMOVE;
+      },
+      &unloader, nullptr);
+  g_source_attach(host_source, nullptr);
+
+  Plugin a(PLUGIN_A_PATH, RTLD_LOCAL);
+  ASSERT_TRUE(a.loaded());
+  ASSERT_EQ(a.init(), 0);
+  ASSERT_EQ(a.post_from_loop_thread(), 0);  // the module's source is ready in this iteration
+  unloader.plugin = &a;
+  unloader.armed = true;
+  g_main_context_iteration(nullptr, FALSE);
+  EXPECT_TRUE(unloader.done);
+  EXPECT_FALSE(is_mapped(PLUGIN_A_PATH));
+  drive_for(5ms);  // and nothing of it is left to run later
+  g_source_destroy(host_source);
+  g_source_unref(host_source);
 }
 
 }  // namespace

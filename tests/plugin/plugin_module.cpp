@@ -112,6 +112,15 @@ PLUGIN_EXPORT int plugin_is_initialized(void) {
   return runloop::RunLoop::try_current().has_value() ? 1 : 0;
 }
 
+PLUGIN_EXPORT int plugin_post_from_loop_thread(void) {
+  try {
+    return runloop::RunLoop::sender().send([] { count_on_loop_thread(counters.sends_run); }) ? 0
+                                                                                             : -1;
+  } catch (const runloop::RunLoopError&) {
+    return -1;
+  }
+}
+
 PLUGIN_EXPORT int plugin_start_work(void) {
   try {
     const auto loop = runloop::RunLoop::current();

@@ -3,27 +3,18 @@
 #include <chrono>
 #include <functional>
 
+#include "host_drive.hpp"
 #include "runloop/runloop.hpp"
 
 namespace runloop::test {
 
 using namespace std::chrono_literals;
 
-// Generous: tests wait on conditions, and a shared 2-core machine can be slow.
-inline constexpr std::chrono::seconds kTimeout{30};
-
-// Runs the loop until `done()` holds (checked every millisecond) or kTimeout passes.
-// Returns done().
-inline bool run_until(const RunLoop& loop, const std::function<bool()>& done,
+// Runs the loop, driven as a host drives it, until `done()` holds or `timeout` passes.
+// Returns done(). See drive_until: nothing keeps the loop awake meanwhile.
+inline bool run_until(const RunLoop&, const std::function<bool()>& done,
                       std::chrono::nanoseconds timeout = kTimeout) {
-  if (done()) return true;
-  const auto give_up = std::chrono::steady_clock::now() + timeout;
-  Timer poll(1ms, [&] {
-    if (done() || std::chrono::steady_clock::now() > give_up) loop.stop();
-  });
-  poll.start();
-  loop.run();
-  return done();
+  return drive_until(done, timeout);
 }
 
 // Runs the loop until `duration` has passed (never less). Returns true once it has.
@@ -35,12 +26,6 @@ inline bool run_for(const RunLoop& loop, std::chrono::nanoseconds duration) {
 
 // Waits on another thread (not the loop thread) until `done()` holds or kTimeout passes.
 bool wait_until(const std::function<bool()>& done, std::chrono::nanoseconds timeout = kTimeout);
-
-// Per backend: one iteration of the native loop as a host would drive it, without run().
-void host_iterate(bool may_block);
-
-// Per backend: the name shown in test output.
-const char* backend_name();
 
 // An init() reference for the duration of one test.
 class LoopFixture {

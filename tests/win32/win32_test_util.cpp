@@ -108,9 +108,93 @@ LRESULT CALLBACK HostWindow::procedure(HWND hwnd, UINT message, WPARAM wparam, L
   auto* self = reinterpret_cast<HostWindow*>(GetWindowLongPtrW(hwnd, GWLP_USERDATA));
   if (self != nullptr && message == WM_TIMER) {
     ++self->timer_messages_;
+    if (self->on_message) self->on_message(message, wparam);
+    return 0;
+  }
+  if (self != nullptr && message >= WM_APP && message <= 0xBFFF) {
+    if (self->on_message) self->on_message(message, wparam);
     return 0;
   }
   return DefWindowProcW(hwnd, message, wparam, lparam);
+}
+
+namespace {
+
+// The hook procedure has no context pointer: one counter at a time, on the test's thread.
+HWND counted_window = nullptr;
+UINT counted_message = 0;
+int counted = 0;
+
+LRESULT CALLBACK count_retrievals(int code, WPARAM wparam, LPARAM lparam) {
+  const auto* msg = reinterpret_cast<const MSG*>(lparam);
+  if (code >= 0 && wparam == PM_REMOVE && msg->message == counted_message &&
+      (counted_window == nullptr || msg->hwnd == counted_window)) {
+    ++counted;
+  }
+  return CallNextHookEx(nullptr, code, wparam, lparam);
+}
+
+}  // namespace
+
+RetrievalCounter::RetrievalCounter(HWND window, UINT message) {
+  counted_window = window;
+  counted_message = message;
+  counted = 0;
+  hook_ = SetWindowsHookExW(WH_GETMESSAGE, &count_retrievals, nullptr, GetCurrentThreadId());
+}
+
+RetrievalCounter::~RetrievalCounter() {
+  if (hook_ != nullptr) UnhookWindowsHookEx(hook_);
+}
+
+int RetrievalCounter::taken() const {
+  return counted;
+}
+
+HangRescuer::HangRescuer(std::chrono::milliseconds patience)
+    : patience_(patience), thread_(GetCurrentThreadId()) {
+  watcher_ = std::thread([this] {
+    std::unique_lock lock(mutex_);
+    while (!stopping_) {
+      if (!armed_) {
+        changed_.wait(lock);
+        continue;
+      }
+      const auto give_up = armed_at_ + patience_;
+      if (changed_.wait_until(lock, give_up) == std::cv_status::timeout && armed_ &&
+          std::chrono::steady_clock::now() >= armed_at_ + patience_) {
+        ++rescues_;
+        PostThreadMessageW(thread_, WM_NULL, 0, 0);
+        armed_at_ = std::chrono::steady_clock::now();
+      }
+    }
+  });
+}
+
+HangRescuer::~HangRescuer() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  changed_.notify_all();
+  watcher_.join();
+}
+
+void HangRescuer::arm() {
+  {
+    std::lock_guard lock(mutex_);
+    armed_ = true;
+    armed_at_ = std::chrono::steady_clock::now();
+  }
+  changed_.notify_all();
+}
+
+void HangRescuer::disarm() {
+  {
+    std::lock_guard lock(mutex_);
+    armed_ = false;
+  }
+  changed_.notify_all();
 }
 
 }  // namespace runloop::test

@@ -7,9 +7,13 @@
 #endif
 #include <windows.h>
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <functional>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace runloop::test {
@@ -34,7 +38,8 @@ bool host_pump_until(const std::function<bool()>& done,
                      const std::function<void(const MSG&)>& observe = {});
 void host_pump_for(std::chrono::milliseconds duration);
 
-// A window of the test's own (host's) class that counts its WM_TIMER messages.
+// A window of the test's own (host's) class that counts its WM_TIMER messages and hands
+// them, and any WM_APP-range message posted to it, to `on_message` (host code).
 class HostWindow {
  public:
   HostWindow();
@@ -44,11 +49,53 @@ class HostWindow {
 
   HWND hwnd() const { return hwnd_; }
   int timer_messages() const { return timer_messages_; }
+  std::function<void(UINT message, WPARAM wparam)> on_message;
 
  private:
   static LRESULT CALLBACK procedure(HWND hwnd, UINT message, WPARAM wparam, LPARAM lparam);
   HWND hwnd_ = nullptr;
   int timer_messages_ = 0;
+};
+
+// Counts the messages `message` (for `window`, or for any window when null) that this
+// thread's pumps, ours included, take out of the queue (a WH_GETMESSAGE hook). One at a time.
+class RetrievalCounter {
+ public:
+  RetrievalCounter(HWND window, UINT message);
+  ~RetrievalCounter();
+  RetrievalCounter(const RetrievalCounter&) = delete;
+  RetrievalCounter& operator=(const RetrievalCounter&) = delete;
+  bool installed() const { return hook_ != nullptr; }
+  int taken() const;
+
+ private:
+  HHOOK hook_ = nullptr;
+};
+
+// Turns a hang of the loop thread into a test failure: while armed for longer than
+// `patience`, it posts WM_NULL to that thread, which ends any message wait, and counts a
+// rescue. A correct loop never needs one.
+class HangRescuer {
+ public:
+  explicit HangRescuer(std::chrono::milliseconds patience = std::chrono::seconds(5));
+  ~HangRescuer();
+  HangRescuer(const HangRescuer&) = delete;
+  HangRescuer& operator=(const HangRescuer&) = delete;
+
+  void arm();  // loop thread: what follows must not hang
+  void disarm();
+  int rescues() const { return rescues_; }
+
+ private:
+  const std::chrono::milliseconds patience_;
+  const DWORD thread_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  bool armed_ = false;
+  bool stopping_ = false;
+  std::chrono::steady_clock::time_point armed_at_;
+  std::atomic<int> rescues_{0};
+  std::thread watcher_;
 };
 
 }  // namespace runloop::test

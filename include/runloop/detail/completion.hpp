@@ -37,10 +37,10 @@ class Completion {
     }
     // Published only once the catch block has released its hold on the exception, so the
     // waiting thread is its last owner.
-    finish(std::nullopt, std::move(error));
+    finish({}, std::move(error));
   }
 
-  void abandon() { finish(std::nullopt, nullptr); }
+  void abandon() { finish({}, nullptr); }
 
   R wait() {
     std::unique_lock lock(mutex_);

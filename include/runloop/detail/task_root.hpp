@@ -5,14 +5,32 @@
 #include <coroutine>
 #include <cstddef>
 #include <cstdint>
+#include <exception>
+#include <stop_token>
 #include <utility>
 
+#include "runloop/error.hpp"
 #include "runloop/export.hpp"
 #include "runloop/handle.hpp"
+#include "runloop/result.hpp"
 
 namespace runloop::detail {
 
 class TaskRegistry;
+class TaskRoot;
+
+// One coroutine suspended in `co_await join_handle`, linked into the awaited task's list of
+// waiters. It lives in the awaiter, i.e. in the waiting coroutine's frame, so destroying that
+// frame (an abort) unlinks exactly this registration. Loop thread only.
+struct JoinWaiter {
+  JoinWaiter* prev = nullptr;
+  JoinWaiter* next = nullptr;
+  TaskRoot* task = nullptr;       // the waiting runloop::Task; null for another coroutine type
+  std::coroutine_handle<> frame;  // the waiting frame
+  bool linked = false;
+  bool dropped = false;  // see ForeignResume
+  Handle wake_up;        // another coroutine type: its queued resumption
+};
 
 // The loop-side record of one spawned task: owns the root coroutine frame, is the only way
 // a frame of the task is ever resumed, and carries its result to the JoinHandle.
@@ -29,20 +47,38 @@ class RUNLOOP_API TaskRoot {
 
   void add_ref() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
   void release() noexcept;
+  // The JoinHandle lets go (any thread). An exception that escaped the task and that nobody
+  // took is reported to the exception handler: now if the task has finished, else when it
+  // does. Drops the handle's reference.
+  void drop_handle() noexcept;
 
   // Loop thread: resumes `frame` (a frame of this task) unless the task has ended.
   void resume(std::coroutine_handle<> frame) noexcept;
   // Any thread: queues resume(frame) on the loop thread. False when the loop is gone.
   bool post_resume(std::coroutine_handle<> frame) noexcept;
-  // Any thread; idempotent; a no-op once finished.
+  // Any thread; idempotent; a no-op once finished. Requests stop first, so that stop
+  // callbacks registered by the task run before its frame is destroyed.
   void abort() noexcept;
-  bool is_finished() const noexcept { return finished_.load(std::memory_order_acquire); }
+  bool is_finished() const noexcept {
+    return (flags_.load(std::memory_order_acquire) & kFinished) != 0;
+  }
+  // Loop thread: abort() was called while the task ran; it ends at its next co_await.
+  bool abort_requested() const noexcept { return abort_requested_; }
+
+  // Any thread: cooperative cancellation, observed through stop_token().
+  void request_stop() noexcept;
+  // Loop thread (the task itself).
+  std::stop_token stop_token();
+
+  // A task that never started (an empty Task was spawned): ends it as Aborted.
+  void abort_unstarted() noexcept;
 
   // Loop thread: the root frame reached its final suspend point.
   void mark_frame_done() noexcept { frame_done_ = true; }
-  // Loop thread: the task awaiting this one (one at a time). False if already finished.
-  bool set_waiter(TaskRoot* waiter, std::coroutine_handle<> frame) noexcept;
-  void clear_waiter() noexcept;
+  // Loop thread: registers a waiter, which finish() wakes. False if already finished.
+  bool add_waiter(JoinWaiter& waiter) noexcept;
+  void remove_waiter(JoinWaiter& waiter) noexcept;
+  bool has_waiters() const noexcept { return waiters_ != nullptr; }
 
   std::uint64_t epoch() const noexcept { return epoch_; }
 
@@ -51,25 +87,36 @@ class RUNLOOP_API TaskRoot {
   // Moves the result out of the finished root frame.
   virtual void store_result(std::coroutine_handle<> frame) noexcept = 0;
   virtual void store_aborted() noexcept = 0;
+  // The exception that escaped the finished root frame, if any.
+  virtual std::exception_ptr frame_exception(std::coroutine_handle<> frame) const noexcept = 0;
+  // Hands the stored result to every waiter of the list (copies, the last one moved).
+  virtual void deliver(JoinWaiter* first) noexcept = 0;
+  // Moves a stored, untaken panic out (null if there is none).
+  virtual std::exception_ptr take_unclaimed_panic() noexcept = 0;
 
  private:
   friend class TaskRegistry;
   friend RUNLOOP_API bool start_task(std::uint64_t epoch, TaskRoot* root,
                                      std::coroutine_handle<> frame);
   enum class State : std::uint8_t { Suspended, Running, Done };
+  static constexpr std::uint8_t kFinished = 1;
+  static constexpr std::uint8_t kHandleDropped = 2;
 
   void abort_on_loop_thread() noexcept;
   void finish(bool aborted) noexcept;
+  void publish_finished() noexcept;
+  void wake(JoinWaiter& waiter) noexcept;
 
   std::atomic<std::size_t> refs_{1};
-  std::atomic<bool> finished_{false};
+  std::atomic<std::uint8_t> flags_{0};
+  std::atomic<bool> stop_requested_{false};
+  std::atomic<std::stop_source*> stop_source_{nullptr};  // made on first use
   std::coroutine_handle<> frame_;
   std::uint64_t epoch_ = 0;
   State state_ = State::Suspended;
   bool frame_done_ = false;
   bool abort_requested_ = false;
-  TaskRoot* waiter_ = nullptr;
-  std::coroutine_handle<> waiter_frame_;
+  JoinWaiter* waiters_ = nullptr;
   TaskRegistry* registry_ = nullptr;  // set while registered with a live loop
   TaskRoot* prev_ = nullptr;
   TaskRoot* next_ = nullptr;
@@ -110,10 +157,11 @@ class RootRef {
 // aborted).
 RUNLOOP_API bool start_task(std::uint64_t epoch, TaskRoot* root, std::coroutine_handle<> frame);
 
-// Loop thread: a timer that resumes `frame` of `root` at `deadline`.
-RUNLOOP_API Handle schedule_resume(std::uint64_t epoch,
-                                   std::chrono::steady_clock::time_point deadline, TaskRoot* root,
-                                   std::coroutine_handle<> frame);
+// Loop thread of `epoch`: a timer that resumes `frame` of `root` at `deadline`. Arms
+// nothing and says why when this is not that loop's thread.
+RUNLOOP_API Result<Handle, Error> schedule_resume(std::uint64_t epoch,
+                                                  std::chrono::steady_clock::time_point deadline,
+                                                  TaskRoot* root, std::coroutine_handle<> frame);
 
 // A coroutine handle that, resumed from any thread, queues resume(frame) on the loop
 // thread. Given to awaitables that are not ours, so they never resume a task elsewhere.
@@ -123,6 +171,41 @@ RUNLOOP_API std::coroutine_handle<> make_loop_hop(TaskRoot* root, std::coroutine
 // resumed. (std::noop_coroutine() would make GCC emit an STB_GNU_UNIQUE symbol, which
 // keeps a plugin from ever being unloaded.)
 RUNLOOP_API std::coroutine_handle<> idle_handle() noexcept;
+
+// Resumes a coroutine of any type; an exception its promise lets out goes to the
+// exception handler instead of unwinding into the loop.
+RUNLOOP_API void resume_guarded(std::coroutine_handle<> frame) noexcept;
+
+// The queued resumption of a coroutine that is not a runloop::Task (it has no TaskRoot).
+// It runs on the loop thread. Destroyed without having run (its loop shut down), it
+// resumes the coroutine anyway, there and then, after setting `*dropped`: the coroutine is
+// neither leaked nor resumed on another thread, and its awaiter reports what happened.
+// An awaiter that is destroyed first sets `*dropped` itself, which disarms it.
+class ForeignResume {
+ public:
+  ForeignResume(std::coroutine_handle<> frame, bool* dropped) noexcept
+      : frame_(frame), dropped_(dropped) {}
+  ForeignResume(ForeignResume&& other) noexcept
+      : frame_(std::exchange(other.frame_, {})), dropped_(other.dropped_) {}
+  ForeignResume& operator=(ForeignResume&&) = delete;
+  ~ForeignResume() {
+    if (frame_ && !*dropped_) {
+      *dropped_ = true;
+      resume_guarded(std::exchange(frame_, {}));
+    }
+  }
+  void operator()() { resume_guarded(std::exchange(frame_, {})); }
+
+ private:
+  std::coroutine_handle<> frame_;
+  bool* dropped_;
+};
+
+// Loop thread of `epoch`: a timer that runs ForeignResume(frame, dropped) at `deadline`.
+// Arms nothing and says why when this is not that loop's thread or it is shutting down.
+RUNLOOP_API Result<Handle, Error> schedule_foreign_resume(
+    std::uint64_t epoch, std::chrono::steady_clock::time_point deadline,
+    std::coroutine_handle<> frame, bool* dropped);
 
 // Loop thread, block_on(): marks the loop as inside block_on for its lifetime.
 class RUNLOOP_API BlockOnScope {

@@ -12,10 +12,11 @@
 //   do_work(), never after, or a wake written during the batch would be lost.
 // - Cross-thread wake-up: write 1 to the non-blocking eventfd (the core calls wake() at most
 //   once per batch). wake_from_loop_thread() writes it too: the looper never asks us before
-//   it sleeps, so work posted on the loop thread needs the same signal.
-// - Timers: the timerfd is armed for the earliest deadline with an absolute CLOCK_MONOTONIC
-//   time (steady_clock is CLOCK_MONOTONIC on Linux and Android), rounded up, after every
-//   batch and in deadline_changed(). A one-shot timerfd disarms itself when it fires.
+//   it sleeps, so work posted on the loop thread needs the same signal (and the core keeps
+//   it written while work is left after a batch, so the host's fds get their turn first).
+// - Timers: the timerfd is armed for the deadline the core announces (arm_deadline), with
+//   an absolute CLOCK_MONOTONIC time (steady_clock is CLOCK_MONOTONIC on Linux and Android),
+//   rounded up. A one-shot timerfd disarms itself when it fires: native_timer_fired().
 // - android::Looper (behind every ALooper_*) is NOT re-entrant: a pollOnce() from inside a
 //   looper callback clears the response vector the outer pollOnce() is iterating; the
 //   outer call then uses a dangling reference and may call a cleared callback (a crash,
@@ -33,8 +34,8 @@
 //   returns 1 (already unregistered; 0 would make older loopers remove the fd *number*,
 //   which may belong to someone else by then).
 // - Return 0 from a callback on HANGUP/ERROR: the looper unregisters the fd for us.
-// - run() loops on ALooper_pollOnce(-1) until its own level is stopped. Never
-//   ALooper_pollAll: it may ignore wakes (ALooper_wake), so a stop() could be missed.
+// - poll_once() is one ALooper_pollOnce: the core's run() loops on it until its level is
+//   stopped. Never ALooper_pollAll: it may ignore wakes (ALooper_wake).
 // - A looper prepared with ALOOPER_PREPARE_ALLOW_NON_CALLBACKS returns the ident of a
 //   foreign callback-less fd from pollOnce; that fd is not ours to drain, so run() cannot
 //   make progress past it (a host with such fds drives its looper itself).
@@ -46,13 +47,13 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <string>
 #include <system_error>
-#include <vector>
 
 #if defined(__ANDROID__)
 #include <android/log.h>
@@ -60,6 +61,7 @@
 
 #include "backends/backend.hpp"
 #include "core/exceptions.hpp"
+#include "core/time_math.hpp"
 
 namespace runloop::detail {
 namespace {
@@ -138,37 +140,25 @@ class AlooperBackend final : public Backend {
     return true;
   }
 
-  void wake() noexcept override { signal(); }
+  bool wake() noexcept override { return signal(); }
   void wake_from_loop_thread() noexcept override { signal(); }
-  void deadline_changed(std::optional<Clock::time_point> deadline) noexcept override {
+  void arm_deadline(std::optional<Clock::time_point> deadline) noexcept override {
     if (looper_ != nullptr) arm_timer(deadline);
   }
 
-  void run() override {
-    bool stopped = false;
-    run_levels_.push_back(&stopped);
-    while (!stopped && looper_ != nullptr) iterate(true);
-    run_levels_.pop_back();
-  }
-
-  void stop() noexcept override {
-    if (run_levels_.empty()) return;
-    *run_levels_.back() = true;
-    // Belt and braces, as GLib's backend does: stop() runs on the loop thread inside the
-    // iteration of the level it ends, and pollOnce() returns after its callbacks anyway.
-    // The wake keeps that true should it ever be reached otherwise; it costs the host at
-    // most one spurious ALOOPER_POLL_WAKE.
-    if (looper_ != nullptr) ALooper_wake(looper_);
-  }
-
   void poll_once(bool may_block) override {
-    if (looper_ != nullptr) iterate(may_block);
+    if (looper_ == nullptr) return;
+    if (callback_depth_ == 0) {
+      ALooper_pollOnce(may_block ? -1 : 0, nullptr, nullptr, nullptr);
+    } else {
+      poll_own_fds(may_block);
+    }
   }
+
+  bool attached() const noexcept override { return looper_ != nullptr; }
 
   void detach() noexcept override {
     if (looper_ == nullptr) return;
-    // Every run() level is inside an iteration on this thread, which returns after us.
-    for (bool* stopped : run_levels_) *stopped = true;
     if (live_token.load(std::memory_order_relaxed) == token_) {
       live_token.store(0, std::memory_order_release);
       live_backend.store(nullptr, std::memory_order_relaxed);
@@ -195,47 +185,27 @@ class AlooperBackend final : public Backend {
              0);
       return 0;
     }
+    DelegateScope scope(delegate_);  // a callback may call the last deinit()
     if (timer) {
       drain(timer_fd_);
-      armed_.reset();  // a fired one-shot timerfd is disarmed
+      delegate_.native_timer_fired();
     } else {
       drain(wake_fd_);
     }
-    const Token token = token_;
     ++callback_depth_;
-    try {
-      dispatch();
-    } catch (...) {
-      // User code is guarded by the core; only an allocation failure gets here. Nothing may
-      // unwind into the looper's frames.
-      report_exception(std::current_exception());
-    }
-    if (live_token.load(std::memory_order_acquire) == token) --callback_depth_;
+    dispatch();
+    --callback_depth_;
     return 1;
   }
 
  private:
-  // One native iteration, as run() and poll_once() need it.
-  void iterate(bool may_block) {
-    if (callback_depth_ == 0) {
-      ALooper_pollOnce(may_block ? -1 : 0, nullptr, nullptr, nullptr);
-    } else {
-      poll_own_fds(may_block);
-    }
-  }
-
   // Nested inside one of our callbacks: the looper must not be re-entered (see the primer).
   void poll_own_fds(bool may_block) {
-    // Ask the core, as GLib's prepare() does: the batch that started this nested loop
-    // consumed the wake-up of what it has not run yet, and timers scheduled inside it were
-    // left for the re-arm after it, which has not happened.
-    const NextWork next = delegate_.next_work();
-    if (next.immediate) {
+    if (delegate_.next_work().immediate) {
       drain(wake_fd_);
       dispatch();
       return;
     }
-    arm_timer(next.deadline);
     pollfd fds[2] = {{wake_fd_, POLLIN, 0}, {timer_fd_, POLLIN, 0}};
     if (::poll(fds, 2, may_block ? -1 : 0) <= 0) return;  // timeout or EINTR: caller loops
     const bool woken = (fds[0].revents & POLLIN) != 0;
@@ -243,49 +213,42 @@ class AlooperBackend final : public Backend {
     if (woken) drain(wake_fd_);
     if (timer_fired) {
       drain(timer_fd_);
-      armed_.reset();
+      delegate_.native_timer_fired();
     }
     if (woken || timer_fired) dispatch();
   }
 
-  // One batch of the core's work, then re-arm from its answer. Returns false when a
-  // callback detached us (deinit()): `this` may then be destroyed and must not be touched.
-  bool dispatch() {
-    const Token token = token_;
-    const NextWork next = delegate_.do_work();
-    if (live_token.load(std::memory_order_acquire) != token) return false;
-    if (next.immediate) {
-      signal();  // more is ready: come back after the host's other fds had their turn
-    } else {
-      arm_timer(next.deadline);
+  void dispatch() noexcept {
+    try {
+      delegate_.do_work();
+    } catch (...) {
+      // User code is guarded by the core; only an allocation failure gets here. Nothing may
+      // unwind into the looper's frames.
+      report_exception(std::current_exception());
     }
-    return true;
   }
 
-  void signal() noexcept {
+  bool signal() noexcept {
     const std::uint64_t one = 1;
-    // EAGAIN means the counter is saturated: the fd is readable anyway.
-    while (write(wake_fd_, &one, sizeof one) < 0 && errno == EINTR) {
+    for (;;) {
+      if (write(wake_fd_, &one, sizeof one) >= 0) return true;
+      if (errno == EINTR) continue;
+      return errno == EAGAIN;  // the counter is saturated: the fd is readable anyway
     }
   }
 
   void arm_timer(std::optional<Clock::time_point> deadline) noexcept {
-    if (deadline == armed_) return;  // each change is a syscall; most batches keep it
-    itimerspec spec{};               // all zero: disarm
+    itimerspec spec{};  // all zero: disarm
     if (deadline) {
-      // Far deadlines are capped: the early wake finds nothing due and re-arms.
-      const auto cap = Clock::now() + std::chrono::hours(24);
-      const auto when = *deadline < cap ? *deadline : cap;
-      // Round up; an all-zero it_value would disarm instead of firing at once.
-      std::int64_t ns =
-          std::chrono::ceil<std::chrono::nanoseconds>(when.time_since_epoch()).count();
-      if (ns <= 0) ns = 1;
+      // An absolute time on the timerfd's clock, capped like every native timeout.
+      const auto now = Clock::now();
+      const auto wait = native_timeout<std::chrono::nanoseconds>(*deadline, now);
+      // An all-zero it_value would disarm instead of firing at once.
+      const std::int64_t ns = std::max<std::int64_t>((now + wait).time_since_epoch().count(), 1);
       spec.it_value.tv_sec = static_cast<time_t>(ns / 1'000'000'000);
       spec.it_value.tv_nsec = static_cast<long>(ns % 1'000'000'000);
     }
-    if (timerfd_settime(timer_fd_, TFD_TIMER_ABSTIME, &spec, nullptr) == 0) {
-      armed_ = deadline;
-    } else {
+    if (timerfd_settime(timer_fd_, TFD_TIMER_ABSTIME, &spec, nullptr) != 0) {
       report("timerfd_settime", errno);
     }
   }
@@ -302,9 +265,7 @@ class AlooperBackend final : public Backend {
   bool wake_registered_ = false;
   bool timer_registered_ = false;
   Token token_ = 0;
-  std::optional<Clock::time_point> armed_;  // what the timerfd is armed for, if anything
-  int callback_depth_ = 0;                  // our looper callbacks on the stack
-  std::vector<bool*> run_levels_;
+  int callback_depth_ = 0;  // our looper callbacks on the stack
 };
 
 // The live backend for a callback's token, or null for a stale call.

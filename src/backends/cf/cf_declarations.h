@@ -43,7 +43,6 @@ CFStringRef CFStringCreateWithCString(CFAllocatorRef alloc, const char* cStr,
 typedef CFStringRef CFRunLoopMode;
 typedef struct __CFRunLoop* CFRunLoopRef;
 typedef struct __CFRunLoopSource* CFRunLoopSourceRef;
-typedef struct __CFRunLoopObserver* CFRunLoopObserverRef;
 typedef struct __CFRunLoopTimer* CFRunLoopTimerRef;
 
 enum CFRunLoopRunResult : SInt32 {
@@ -51,18 +50,6 @@ enum CFRunLoopRunResult : SInt32 {
   kCFRunLoopRunStopped = 2,
   kCFRunLoopRunTimedOut = 3,
   kCFRunLoopRunHandledSource = 4
-};
-
-// CF_OPTIONS: in C++ the type is the integer and the values an anonymous enum.
-typedef CFOptionFlags CFRunLoopActivity;
-enum : CFOptionFlags {
-  kCFRunLoopEntry = (1UL << 0),
-  kCFRunLoopBeforeTimers = (1UL << 1),
-  kCFRunLoopBeforeSources = (1UL << 2),
-  kCFRunLoopBeforeWaiting = (1UL << 5),
-  kCFRunLoopAfterWaiting = (1UL << 6),
-  kCFRunLoopExit = (1UL << 7),
-  kCFRunLoopAllActivities = 0x0FFFFFFFU
 };
 
 extern const CFRunLoopMode kCFRunLoopDefaultMode;
@@ -75,8 +62,6 @@ void CFRunLoopWakeUp(CFRunLoopRef rl);
 
 void CFRunLoopAddSource(CFRunLoopRef rl, CFRunLoopSourceRef source, CFRunLoopMode mode);
 void CFRunLoopRemoveSource(CFRunLoopRef rl, CFRunLoopSourceRef source, CFRunLoopMode mode);
-void CFRunLoopAddObserver(CFRunLoopRef rl, CFRunLoopObserverRef observer, CFRunLoopMode mode);
-void CFRunLoopRemoveObserver(CFRunLoopRef rl, CFRunLoopObserverRef observer, CFRunLoopMode mode);
 void CFRunLoopAddTimer(CFRunLoopRef rl, CFRunLoopTimerRef timer, CFRunLoopMode mode);
 void CFRunLoopRemoveTimer(CFRunLoopRef rl, CFRunLoopTimerRef timer, CFRunLoopMode mode);
 
@@ -97,23 +82,6 @@ CFRunLoopSourceRef CFRunLoopSourceCreate(CFAllocatorRef allocator, CFIndex order
                                          CFRunLoopSourceContext* context);
 void CFRunLoopSourceInvalidate(CFRunLoopSourceRef source);
 void CFRunLoopSourceSignal(CFRunLoopSourceRef source);
-
-typedef struct {
-  CFIndex version;
-  void* info;
-  const void* (*retain)(const void* info);
-  void (*release)(const void* info);
-  CFStringRef (*copyDescription)(const void* info);
-} CFRunLoopObserverContext;
-
-typedef void (*CFRunLoopObserverCallBack)(CFRunLoopObserverRef observer, CFRunLoopActivity activity,
-                                          void* info);
-
-CFRunLoopObserverRef CFRunLoopObserverCreate(CFAllocatorRef allocator, CFOptionFlags activities,
-                                             Boolean repeats, CFIndex order,
-                                             CFRunLoopObserverCallBack callout,
-                                             CFRunLoopObserverContext* context);
-void CFRunLoopObserverInvalidate(CFRunLoopObserverRef observer);
 
 typedef struct {
   CFIndex version;

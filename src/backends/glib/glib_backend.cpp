@@ -14,15 +14,20 @@
 // - can-recurse: nested run(), block_on() and modal loops dispatch us again from inside a
 //   dispatch. Without it GLib blocks the source around each dispatch and the nested loop
 //   hangs; the core is re-entrant for this.
-// - run() iterates the context itself with its own stop flag, so stop() ends only the
-//   innermost level (g_main_loop_quit would need one GMainLoop per level anyway).
-// - Priority G_PRIORITY_DEFAULT, as g_timeout_add and g_idle's callers in the seed used:
-//   our batches are bounded, so input and redraw still get their turn.
+// - The core's run() iterates the context itself (poll_once) with its own stop flag, so
+//   stop() ends only the innermost level (g_main_loop_quit would need one GMainLoop per
+//   level anyway).
+// - Priority G_PRIORITY_DEFAULT_IDLE, as Chromium's GLib pump: GLib dispatches only the
+//   highest-priority ready sources of an iteration, so at G_PRIORITY_DEFAULT a work source
+//   that is always ready (a flood of sends, a callback that re-posts itself) kept GTK's
+//   redraw (G_PRIORITY_HIGH_IDLE + 20) and every idle callback from ever running (measured:
+//   0 of 2000 iterations). The cost: while the host has higher-priority work ready in every
+//   iteration, ours waits behind it; a guest must accept that.
+// - Unload safety: GLib reads source->source_funcs->finalize when it drops its last
+//   reference, which can happen after deinit() (an iteration that had us pending when a
+//   host callback called deinit() and dlclose()). A static GSourceFuncs of this module would
+//   then be read from unmapped memory, so each source carries its own copy of the table.
 #include <glib.h>
-
-#include <climits>
-#include <new>
-#include <vector>
 
 #if defined(__linux__)
 #include <sys/syscall.h>
@@ -31,6 +36,7 @@
 #include <dlfcn.h>
 
 #include "backends/backend.hpp"
+#include "core/time_math.hpp"
 
 namespace runloop::detail {
 namespace {
@@ -40,14 +46,15 @@ class GlibBackend;
 struct WorkSource {
   GSource base;
   GlibBackend* backend;  // null once detached
+  GSourceFuncs funcs;    // what base.source_funcs points to (see the primer: unload safety)
 };
 
 gboolean source_prepare(GSource* source, gint* timeout);
 gboolean source_check(GSource* source);
 gboolean source_dispatch(GSource* source, GSourceFunc, gpointer);
 
-GSourceFuncs work_source_funcs = {source_prepare, source_check, source_dispatch,
-                                  nullptr,        nullptr,      nullptr};
+constexpr GSourceFuncs kWorkSourceFuncs = {source_prepare, source_check, source_dispatch,
+                                           nullptr,        nullptr,      nullptr};
 
 bool is_process_main_thread() {
 #if defined(__linux__)
@@ -78,9 +85,13 @@ class GlibBackend final : public Backend {
  public:
   explicit GlibBackend(BackendDelegate& delegate) : delegate_(delegate) {
     context_ = choose_context(pushed_thread_default_);
-    GSource* source = g_source_new(&work_source_funcs, sizeof(WorkSource));
-    reinterpret_cast<WorkSource*>(source)->backend = this;
-    g_source_set_priority(source, G_PRIORITY_DEFAULT);
+    GSourceFuncs funcs = kWorkSourceFuncs;
+    GSource* source = g_source_new(&funcs, sizeof(WorkSource));
+    auto* work_source = reinterpret_cast<WorkSource*>(source);
+    work_source->backend = this;
+    work_source->funcs = kWorkSourceFuncs;
+    source->source_funcs = &work_source->funcs;
+    g_source_set_priority(source, G_PRIORITY_DEFAULT_IDLE);
     g_source_set_can_recurse(source, TRUE);
     g_source_set_name(source, "runloop");
     g_source_attach(source, context_);
@@ -89,48 +100,41 @@ class GlibBackend final : public Backend {
 
   ~GlibBackend() override { detach(); }
 
-  void wake() noexcept override { g_main_context_wakeup(context_); }
+  bool wake() noexcept override {
+    g_main_context_wakeup(context_);
+    return true;
+  }
+  // prepare() asks the core before the context sleeps, and computes the timeout there.
   void wake_from_loop_thread() noexcept override {}
-  void deadline_changed(std::optional<Clock::time_point>) noexcept override {}
+  void arm_deadline(std::optional<Clock::time_point>) noexcept override {}
 
-  void run() override {
-    bool stopped = false;
-    run_levels_.push_back(&stopped);
-    while (!stopped && source_ != nullptr) g_main_context_iteration(context_, TRUE);
-    run_levels_.pop_back();
+  bool run_app() override {
+    auto gtk_main = gtk_function("gtk_main");
+    if (gtk_main == nullptr) return false;
+    gtk_main();
+    return true;
   }
 
-  void stop() noexcept override {
-    if (run_levels_.empty()) return;
-    *run_levels_.back() = true;
-    if (context_ != nullptr) g_main_context_wakeup(context_);
-  }
-
-  void run_app() override {
-    if (auto gtk_main = gtk_function("gtk_main")) {
-      gtk_main();
-    } else {
-      run();
-    }
-  }
-
-  void stop_app() noexcept override {
+  bool stop_app() noexcept override {
     auto gtk_main_quit = gtk_function("gtk_main_quit");
     auto gtk_main_level = reinterpret_cast<unsigned (*)()>(gtk_function("gtk_main_level"));
-    if (gtk_main_quit && gtk_main_level && gtk_main_level() > 0) {
-      gtk_main_quit();
-    } else {
-      stop();
+    if (gtk_main_quit == nullptr || gtk_main_level == nullptr || gtk_main_level() == 0) {
+      return false;
     }
+    gtk_main_quit();
+    return true;
   }
 
+  // One g_main_context_iteration: it sleeps only when no source (ours included) is ready,
+  // and returns after dispatching.
   void poll_once(bool may_block) override {
     if (source_ != nullptr) g_main_context_iteration(context_, may_block ? TRUE : FALSE);
   }
 
+  bool attached() const noexcept override { return source_ != nullptr; }
+
   void detach() noexcept override {
     if (source_ == nullptr) return;
-    for (bool* stopped : run_levels_) *stopped = true;
     reinterpret_cast<WorkSource*>(source_)->backend = nullptr;
     g_source_destroy(source_);
     g_source_unref(source_);
@@ -149,11 +153,9 @@ class GlibBackend final : public Backend {
       *timeout = -1;
       return false;
     }
-    const auto remaining = *next.deadline - Clock::now();
-    if (remaining <= Clock::duration::zero()) return ready_now(timeout);
-    // Round up so we never wake before the deadline; cap absurd delays.
-    const auto ms = std::chrono::ceil<std::chrono::milliseconds>(remaining).count();
-    *timeout = static_cast<gint>(ms < INT_MAX ? ms : INT_MAX);
+    const auto wait = native_timeout<std::chrono::milliseconds>(*next.deadline, Clock::now());
+    if (wait.count() == 0) return ready_now(timeout);
+    *timeout = static_cast<gint>(wait.count());
     return false;
   }
 
@@ -162,7 +164,10 @@ class GlibBackend final : public Backend {
     return next.immediate || (next.deadline && *next.deadline <= Clock::now());
   }
 
-  void dispatch() { delegate_.do_work(); }
+  void dispatch() {
+    DelegateScope scope(delegate_);
+    delegate_.do_work();
+  }
 
  private:
   static bool ready_now(gint* timeout) {
@@ -179,7 +184,6 @@ class GlibBackend final : public Backend {
   GMainContext* context_ = nullptr;
   GSource* source_ = nullptr;
   bool pushed_thread_default_ = false;
-  std::vector<bool*> run_levels_;
 };
 
 gboolean source_prepare(GSource* source, gint* timeout) {
@@ -197,7 +201,6 @@ gboolean source_check(GSource* source) {
 }
 
 gboolean source_dispatch(GSource* source, GSourceFunc, gpointer) {
-  // do_work() holds a reference to the core (which owns this backend) for its duration.
   if (GlibBackend* backend = reinterpret_cast<WorkSource*>(source)->backend) backend->dispatch();
   return G_SOURCE_CONTINUE;
 }

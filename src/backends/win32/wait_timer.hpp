@@ -6,15 +6,13 @@
 
 #include "backends/backend.hpp"
 #include "backends/win32/message_window.hpp"  // <windows.h>, configured once
+#include "core/time_math.hpp"
 
 #ifndef CREATE_WAITABLE_TIMER_HIGH_RESOLUTION
 #define CREATE_WAITABLE_TIMER_HIGH_RESOLUTION 0x00000002  // Windows 10 1803+
 #endif
 
 namespace runloop::detail {
-
-// Absurd delays are capped before they reach a native API; the wake-up just re-arms.
-inline constexpr std::chrono::hours kMaxNativeDelay{24};
 
 // The timer our own pump sleeps on: high resolution where Windows has it (SetTimer and
 // plain wait timeouts follow the 15.6 ms system tick), else a normal waitable timer.
@@ -34,15 +32,14 @@ class WaitTimer {
     handle_ = nullptr;
   }
 
-  // Signals the timer `remaining` from now (rounded up); false when there is no timer.
-  bool arm(Clock::duration remaining) noexcept {
+  // Signals the timer at `deadline` (rounded up, capped: core/time_math.hpp); false when
+  // there is no timer.
+  bool arm(Clock::time_point deadline, Clock::time_point now) noexcept {
     if (handle_ == nullptr) return false;
     using Ticks = std::chrono::duration<long long, std::ratio<1, 10'000'000>>;  // 100 ns
-    const auto ticks =
-        std::chrono::ceil<Ticks>(std::min<Clock::duration>(remaining, kMaxNativeDelay));
     LARGE_INTEGER due;
-    due.QuadPart = -std::max<long long>(ticks.count(), 1);  // negative: relative
-    return SetWaitableTimer(handle_, &due, 0, nullptr, nullptr, FALSE) != 0;
+    due.QuadPart = -std::max<long long>(native_timeout<Ticks>(deadline, now).count(), 1);
+    return SetWaitableTimer(handle_, &due, 0, nullptr, nullptr, FALSE) != 0;  // negative: relative
   }
 
   HANDLE handle() const noexcept { return handle_; }

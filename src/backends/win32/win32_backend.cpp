@@ -1,50 +1,58 @@
 // Win32 backend: one message-only window per loop, on the loop thread's message queue.
 //
-// Primer, and the traps this file is shaped by:
-// - Whoever pumps the thread's queue drives us: our run() / poll_once(), the host's
-//   GetMessage loop (the plugin case, where run() is never called) or any modal loop
-//   (MessageBox, menus, window move/resize, file dialogs). We cannot see those pumps, only put
-//   messages in the queue, so every way back into do_work() is a message to our window: a
-//   posted kWakeMessage for immediate work, WM_TIMER for the earliest deadline. Our wake
-//   message runs a batch in whatever pump dispatches it: that is the plugin case.
-// - Cross-thread wake-up is PostMessageW. wake_scheduled_ (Chromium's "have-work message is
+// Primer, and the traps this file is shaped by (the phases in the same order as the other
+// backends' primers):
+// - Dispatch. Whoever pumps the thread's queue drives us: our poll_once() (run(), block_on),
+//   the host's GetMessage loop (the plugin case, where run() is never called) or any modal
+//   loop (MessageBox, menus, window move/resize, file dialogs). We cannot see those pumps,
+//   only put messages in the queue, so every way back into do_work() is a message to our
+//   window: a posted kWakeMessage, or WM_TIMER. What runs is decided by the core's state
+//   (the batch's report, next_work()), never by which message arrived.
+// - Deadline. arm_deadline() (at any depth) sets WM_TIMER (kDeadlineTimer) for foreign pumps.
+//   SetTimer cannot go below 10 ms (USER_TIMER_MINIMUM), so a deadline that is already due
+//   gets our wake message instead; and our own pump sleeps in MsgWaitForMultipleObjectsEx on a
+//   high-resolution waitable timer (~1 ms). KillTimer leaves a WM_TIMER that was already
+//   generated in the queue: one we no longer expect is ignored, and an early one runs an empty
+//   batch after native_timer_fired(), which makes the core arm the deadline again.
+// - Wake-up. PostMessageW, from any thread. wake_scheduled_ (Chromium's "have-work message is
 //   in the queue") keeps it to one post per batch: cleared when our message is pulled, before
-//   the batch drains the mailbox, and reset if the post fails.
-// - Retrieval order is sent, posted, input, WM_PAINT, WM_TIMER; WM_PAINT and WM_TIMER are
-//   only synthesised while nothing is posted. A stream of our wake messages (a callback that
-//   re-posts itself, a busy sender thread) would starve the host's input, paint and timers.
-//   Our own pump lets one other message through after pulling ours (Chromium's replacement
-//   message). A foreign pump is left to handle its own messages (it may pre-process them:
-//   TranslateAccelerator, IsDialogMessage, thread messages): while the host has input, paint
-//   or timers waiting we keep the wake flag set, so senders do not post, and come back with a
-//   low-priority WM_TIMER (kYieldTimer) instead.
-// - SetTimer cannot go below 10 ms (USER_TIMER_MINIMUM), and KillTimer leaves a WM_TIMER
-//   that was already generated in the queue. So WM_TIMER (kDeadlineTimer) is only the path
-//   for foreign pumps, a WM_TIMER we no longer expect is ignored, and an early one just runs
-//   an empty batch and re-arms. Our own pump sleeps in MsgWaitForMultipleObjectsEx on a
-//   high-resolution waitable timer (~1 ms) instead.
-// - A callback may start a modal loop: a foreign pump nested in our batch. The native timer
-//   is armed to its 10 ms minimum before every batch that runs anything, so what is left of
-//   the batch, and timers scheduled in it, still run inside the modal loop.
-// - MWMO_INPUTAVAILABLE makes the wait return at once while messages sit in the queue, even
-//   ones already seen: drain before waiting.
-// - WM_QUIT ends GetMessage loops; swallowing it would keep a host alive that was asked to
-//   quit. Our run() ends on it and re-posts it, so enclosing loops (ours or the host's) end.
-// - Exceptions never unwind through the window procedure: it is noexcept, and the core
-//   catches every callback's exception.
-// - A callback may call the last deinit() while a foreign pump is dispatching to us: the core
-//   (and this backend) can be gone when do_work() returns. BatchFrame tells us not to touch
-//   `this` then. run() and poll_once() callers hold a reference to the core, as RunLoop::run
-//   does, so `this` outlives them.
+//   the batch drains the mailbox; reset, and false returned, if the post fails (a full queue:
+//   the mailbox retries on the next send). Work queued on the loop thread posts too: a foreign
+//   pump has no other way to notice it.
+// - Nested and foreign loops. A callback may start a modal loop: a foreign pump nested in our
+//   batch. The core keeps a wake-up requested while immediate work is left and announces every
+//   deadline change at any depth, so the rest of the batch, and timers scheduled while the
+//   modal loop runs, still run inside it. The window procedure is reentrant for this.
+// - Run levels are the core's. WM_QUIT ends GetMessage loops, and swallowing it would keep a
+//   host alive that was asked to quit: when it ends a run() level (quit_requested()) it goes
+//   straight back into the queue for the enclosing loops, ours or the host's. When it ends none
+//   (block_on), putting it back at once would make the next poll pull it again, a busy loop:
+//   it is held while that poll runs and put back when the poll returns.
+// - Fairness. Retrieval order is sent, posted, input, WM_PAINT, WM_TIMER, and WM_PAINT and
+//   WM_TIMER are only synthesised while nothing is posted: a stream of our wake messages (a
+//   callback that re-posts itself, a busy sender) would starve the host's input, paint and
+//   timers. Our own pump lets one other message through after pulling ours (Chromium's
+//   replacement message). A foreign pump is left to handle its own messages (it may
+//   pre-process them: TranslateAccelerator, IsDialogMessage): while the host has input, paint
+//   or timers waiting, a batch keeps the wake flag set, so that senders do not post, and comes
+//   back through a low-priority WM_TIMER (kYieldTimer). That timer is armed before the batch,
+//   so a modal loop started in the batch comes back to us as well.
+// - Unload safety. The window's class belongs to the module that embeds us (see
+//   message_window.hpp); detach() destroys the window, which kills its timers and drops what
+//   is posted to it, and unregisters the class. Every native callback opens a DelegateScope,
+//   so a callback that calls the last deinit() leaves `this` alive until the callback returns;
+//   the window procedure is noexcept (the core catches every callback's exception).
 #include <algorithm>
 #include <atomic>
 #include <cassert>
 #include <chrono>
 #include <optional>
+#include <utility>
 
 #include "backends/backend.hpp"
 #include "backends/win32/message_window.hpp"
 #include "backends/win32/wait_timer.hpp"
+#include "core/time_math.hpp"
 
 namespace runloop::detail {
 namespace {
@@ -52,13 +60,20 @@ namespace {
 constexpr UINT kWakeMessage = WM_APP + 1;
 constexpr UINT_PTR kDeadlineTimer = 1;
 constexpr UINT_PTR kYieldTimer = 2;
-// The native timer's target for immediate work: as soon as WM_TIMER allows.
-constexpr Clock::time_point kAsap = Clock::time_point::min();
 
 LRESULT CALLBACK window_procedure(HWND hwnd, UINT message, WPARAM wparam, LPARAM lparam) noexcept;
 
 bool is_due(const NextWork& next) {
   return next.immediate || (next.deadline && *next.deadline <= Clock::now());
+}
+
+// Input, paint or timers of the host that a posted message of ours would overtake.
+bool host_messages_waiting() noexcept {
+  return HIWORD(GetQueueStatus(QS_INPUT | QS_PAINT | QS_TIMER | QS_HOTKEY)) != 0;
+}
+
+bool sent_message_waiting() noexcept {
+  return (HIWORD(GetQueueStatus(QS_SENDMESSAGE)) & QS_SENDMESSAGE) != 0;
 }
 
 class Win32Backend final : public Backend {
@@ -70,190 +85,242 @@ class Win32Backend final : public Backend {
 
   Result<void, Error> attach() { return window_.create(&window_procedure, this); }
 
-  void wake() noexcept override {
-    if (wake_scheduled_.exchange(true)) return;  // our message is already on its way
-    if (!PostMessageW(window_.hwnd(), kWakeMessage, 0, 0)) {
-      // The queue is full (10,000 messages): let a later wake try again.
-      wake_scheduled_.store(false);
-    }
+  bool wake() noexcept override {
+    if (wake_scheduled_.exchange(true)) return true;  // our message (or kYieldTimer) is on its way
+    if (PostMessageW(window_.hwnd(), kWakeMessage, 0, 0)) return true;
+    wake_scheduled_.store(false);  // the queue is full (10,000 messages): let a later wake try
+    return false;
   }
 
-  void deadline_changed(std::optional<Clock::time_point> deadline) noexcept override {
+  void arm_deadline(std::optional<Clock::time_point> deadline) noexcept override {
     assert_loop_thread();
     if (!attached()) return;
-    // Outside a batch: only a native timer or message brings a foreign pump back to us.
-    if (deadline && *deadline <= Clock::now()) {
-      wake();  // not the 10 ms WM_TIMER minimum for a zero delay
-    } else {
-      arm_native_timer(deadline);
+    if (!deadline) {
+      disarm_deadline_timer();
+      return;
     }
-  }
-
-  void run() override {
-    assert_loop_thread();
-    RunLevel level{false, innermost_run_};
-    innermost_run_ = &level;
-    while (!level.stopped && attached()) {
-      const bool more = process_next_message(&level);
-      if (level.stopped || !attached()) break;
-      const std::optional<NextWork> next = run_batch();
-      if (!next || level.stopped) break;
-      if (more || next->immediate) continue;
-      wait_for_work(*next);
+    const auto delay = native_timeout<std::chrono::milliseconds>(*deadline, Clock::now());
+    // Due already: our message is dispatched at once, a WM_TIMER only after 10 ms.
+    if (delay.count() == 0 && wake()) {
+      disarm_deadline_timer();
+      return;
     }
-    innermost_run_ = level.outer;
+    // Replaces the one armed before, if any.
+    const auto ms = std::max<long long>(delay.count(), USER_TIMER_MINIMUM);
+    deadline_armed_ = SetTimer(window_.hwnd(), kDeadlineTimer, static_cast<UINT>(ms), nullptr) != 0;
   }
 
-  void stop() noexcept override {
-    // Loop thread: the innermost run() is not waiting, it checks the flag after this call.
-    if (innermost_run_ != nullptr) innermost_run_->stopped = true;
-  }
-
+  // One iteration of our own pump: one message (as GetMessage would pick it), then one batch.
+  // It sleeps only when neither did anything and nothing is due.
   void poll_once(bool may_block) override {
     assert_loop_thread();
     if (!attached()) return;
-    const bool was_ready = is_due(delegate_.next_work());
-    const bool dispatched = process_next_message(nullptr);
+    QuitHold quit_hold(*this);
+    const bool pumped = pump_one_message();
     if (!attached()) return;
-    const std::optional<NextWork> next = run_batch();
-    if (!next || !may_block || was_ready || dispatched || next->immediate) return;
-    // Nothing happened: sleep until something does, then handle it (GLib's iteration).
-    wait_for_work(*next);
-    process_next_message(nullptr);
-    if (attached()) run_batch();
+    const WorkReport report = delegate_.do_work();
+    if (!may_block || pumped || report.ran || !attached() || is_due(report.next)) return;
+    wait_for_work(report.next);
+    pump_one_message();
+    if (attached()) delegate_.do_work();
   }
+
+  bool attached() const noexcept override { return window_.hwnd() != nullptr; }
 
   void detach() noexcept override {
     if (!attached()) return;
-    for (RunLevel* level = innermost_run_; level != nullptr; level = level->outer) {
-      level->stopped = true;
-    }
-    for (BatchFrame* frame = innermost_batch_; frame != nullptr; frame = frame->outer) {
-      frame->detached = true;
-    }
-    innermost_batch_ = nullptr;
     window_.destroy();  // kills our timers; Windows drops what is still posted to it
     wait_timer_.close();
-    armed_deadline_.reset();
+    deadline_armed_ = false;
     yield_armed_ = false;
   }
 
-  // A pump that is not ours (the host's, a modal loop) dispatched our wake message.
+  // Our wake message, dispatched by a pump that is not ours (ours takes it out itself).
   void on_wake_message() noexcept {
-    // Posted messages come before the host's input, paint and timers. While any of those
-    // wait, hold the flag through the batch so that senders do not post again.
-    const bool yield = host_messages_waiting();
-    if (yield) {
-      holding_wake_ = true;
-    } else {
-      clear_wake_flag();
-    }
-    const std::optional<NextWork> next = run_batch();
-    if (!next) return;  // detached: `this` may be gone
-    if (release_held_wake()) {
-      // What senders queued while the flag was held has not been announced: look again.
-      schedule_next(delegate_.next_work(), true);
-    } else {
-      schedule_next(*next, yield);
-    }
+    DelegateScope scope(delegate_);
+    yield_or_clear_wake_flag();
+    run_batch_for_foreign_pump();
   }
 
+  // A WM_TIMER of ours, from any pump.
   void on_timer(UINT_PTR id) noexcept {
+    DelegateScope scope(delegate_);
     if (id == kYieldTimer) {
       if (!yield_armed_) return;  // stale: killed after it was generated
       KillTimer(window_.hwnd(), kYieldTimer);
       yield_armed_ = false;
-      on_wake_message();  // the yield timer stood in for our wake message
+      yield_or_clear_wake_flag();  // it stood in for our wake message: the flag is still set
+    } else if (id == kDeadlineTimer) {
+      if (!deadline_armed_) return;               // stale
+      KillTimer(window_.hwnd(), kDeadlineTimer);  // SetTimer repeats
+      deadline_armed_ = false;
+      delegate_.native_timer_fired();
+    } else {
       return;
     }
-    if (id != kDeadlineTimer || !armed_deadline_) return;  // stale
-    KillTimer(window_.hwnd(), kDeadlineTimer);
-    armed_deadline_.reset();
-    const std::optional<NextWork> next = run_batch();
-    if (next) schedule_next(*next, false);
+    run_batch_for_foreign_pump();
   }
 
  private:
-  // One active run(); stop() ends the innermost.
-  struct RunLevel {
-    bool stopped;
-    RunLevel* outer;
-  };
+  // One poll_once(): a WM_QUIT held during it goes back into the queue when it returns.
+  class QuitHold {
+   public:
+    explicit QuitHold(Win32Backend& backend) noexcept
+        : backend_(backend), outer_(std::exchange(backend.held_quit_, {})) {}
+    QuitHold(const QuitHold&) = delete;
+    QuitHold& operator=(const QuitHold&) = delete;
+    ~QuitHold() {
+      if (backend_.held_quit_) PostQuitMessage(*backend_.held_quit_);
+      backend_.held_quit_ = outer_;
+    }
 
-  // One do_work() on the stack; detach() marks every frame.
-  struct BatchFrame {
-    bool detached;
-    BatchFrame* outer;
+   private:
+    Win32Backend& backend_;
+    std::optional<int> outer_;  // held by an enclosing poll (not in the queue either)
   };
-
-  bool attached() const noexcept { return window_.hwnd() != nullptr; }
 
   void assert_loop_thread() const noexcept { assert(GetCurrentThreadId() == thread_); }
 
-  // Runs one batch. nullopt: a callback detached us; when a foreign pump dispatched the
-  // batch, `this` may already be destroyed then.
-  std::optional<NextWork> run_batch() {
-    // Should a callback start a modal loop, a WM_TIMER within 10 ms brings it back to us, for
-    // the rest of this batch and for timers scheduled in it (the core announces those only
-    // through this batch's result).
-    if (is_due(delegate_.next_work())) arm_native_timer(kAsap);
-    BatchFrame frame{false, innermost_batch_};
-    innermost_batch_ = &frame;
-    const NextWork next = delegate_.do_work();
-    if (frame.detached) return std::nullopt;
-    innermost_batch_ = frame.outer;
-    return next;
+  void disarm_deadline_timer() noexcept {
+    if (!deadline_armed_) return;
+    KillTimer(window_.hwnd(), kDeadlineTimer);
+    deadline_armed_ = false;
   }
 
-  // After a batch run from a foreign pump: ask for the next one.
-  void schedule_next(const NextWork& next, bool yield) noexcept {
-    if (!is_due(next)) {
-      arm_native_timer(next.deadline);
-    } else if (yield || host_messages_waiting()) {
-      schedule_yield();
-    } else {
-      wake();
+  // Our pump: retrieves and dispatches one message. True when something happened: a message,
+  // a sent message (PeekMessage delivers those itself and then reports none), or a WM_QUIT
+  // that ended a run() level.
+  bool pump_one_message() {
+    for (;;) {
+      const bool sent = sent_message_waiting();
+      MSG msg;
+      if (!PeekMessageW(&msg, nullptr, 0, 0, PM_REMOVE)) return sent;
+      if (msg.message == WM_QUIT) {
+        if (on_quit(msg)) return true;
+        continue;  // held: the queue may hold something else
+      }
+      if (msg.hwnd == window_.hwnd() && msg.message == kWakeMessage) {
+        let_one_message_through();
+        return true;
+      }
+      TranslateMessage(&msg);
+      DispatchMessageW(&msg);
+      return true;
     }
   }
 
-  // Our wake, as a WM_TIMER: Windows delivers it after the host's input and paint.
-  void schedule_yield() noexcept {
-    if (wake_scheduled_.exchange(true)) return;  // a wake message is already queued
-    if (SetTimer(window_.hwnd(), kYieldTimer, USER_TIMER_MINIMUM, nullptr) != 0) {
-      yield_armed_ = true;
-    } else {
-      wake_scheduled_.store(false);
-      wake();
-    }
-  }
-
-  // One native timer for the earliest deadline (kAsap: immediate work), for foreign pumps.
-  void arm_native_timer(std::optional<Clock::time_point> target) noexcept {
-    if (target == armed_deadline_) return;
-    if (!target) {
-      KillTimer(window_.hwnd(), kDeadlineTimer);
-      armed_deadline_.reset();
+  // Our pump pulled our wake message; the batch follows in this poll. Before it, one other
+  // message (not a sent one) gets its turn, so a stream of wake messages cannot starve the
+  // queue. It is peeked while the flag is still set, so it is never our own.
+  void let_one_message_through() {
+    MSG msg;
+    const bool have = PeekMessageW(&msg, nullptr, 0, 0,
+                                   PM_REMOVE | PM_QS_INPUT | PM_QS_PAINT | PM_QS_POSTMESSAGE);
+    clear_wake_flag();
+    if (!have) return;
+    if (msg.message == WM_QUIT) {
+      on_quit(msg);  // the batch runs either way
       return;
     }
-    UINT ms = USER_TIMER_MINIMUM;
-    if (*target != kAsap) {
-      const auto remaining = std::min<Clock::duration>(*target - Clock::now(), kMaxNativeDelay);
-      const auto rounded = std::chrono::ceil<std::chrono::milliseconds>(remaining).count();
-      ms = static_cast<UINT>(std::max<long long>(rounded, USER_TIMER_MINIMUM));
+    // Should the message start a modal loop, our pending work still gets a time slice.
+    if (delegate_.next_work().immediate) wake();
+    TranslateMessage(&msg);
+    DispatchMessageW(&msg);
+  }
+
+  // True when the WM_QUIT ended a run() level: it goes back into the queue for the enclosing
+  // loops. Otherwise it is held until this poll returns (see QuitHold).
+  bool on_quit(const MSG& msg) noexcept {
+    const int code = static_cast<int>(msg.wParam);
+    if (delegate_.quit_requested()) {
+      PostQuitMessage(code);
+      return true;
     }
-    if (SetTimer(window_.hwnd(), kDeadlineTimer, ms, nullptr) != 0) {
-      armed_deadline_ = target;
-    } else {
-      armed_deadline_.reset();
+    held_quit_ = code;
+    return false;
+  }
+
+  // Our pump, with nothing to do: sleeps until a message arrives or the deadline passes.
+  void wait_for_work(const NextWork& next) {
+    // A batch that yielded holds the flag: senders must post again, or nothing would wake us.
+    release_yield();
+    DWORD flags = MWMO_INPUTAVAILABLE;
+    for (;;) {
+      DWORD count = 0;
+      DWORD timeout = INFINITE;
+      if (next.deadline) {
+        const Clock::time_point now = Clock::now();
+        if (*next.deadline <= now) return;
+        if (wait_timer_.arm(*next.deadline, now)) {
+          count = 1;
+        } else {
+          timeout = static_cast<DWORD>(
+              native_timeout<std::chrono::milliseconds>(*next.deadline, now).count());
+        }
+      }
+      HANDLE handles[1] = {wait_timer_.handle()};
+      const DWORD result = MsgWaitForMultipleObjectsEx(count, handles, timeout, QS_ALLINPUT, flags);
+      if (result != WAIT_OBJECT_0 + count) return;  // the deadline (or a failure)
+      // A message is available, unless it is input for a thread attached to ours: then wait
+      // for new messages only, or this would spin (Chromium's WaitForWork does the same).
+      if (sent_message_waiting()) return;
+      MSG msg;
+      if (PeekMessageW(&msg, nullptr, 0, 0, PM_NOREMOVE)) return;
+      flags = 0;
     }
   }
 
-  // Ends a hold of the wake flag (see on_wake_message). True if there was one.
-  bool release_held_wake() noexcept {
-    if (!holding_wake_) return false;
-    holding_wake_ = false;
+  // Before a batch for a foreign pump, once our wake message (or the yield timer standing in
+  // for it) was taken out of the queue with the flag set: keep the flag while the host has
+  // messages waiting, and come back through the yield timer after them.
+  void yield_or_clear_wake_flag() noexcept {
+    if (host_messages_waiting() && arm_yield_timer()) return;
     clear_wake_flag();
-    return true;
+  }
+
+  void run_batch_for_foreign_pump() {
+    const WorkReport report = delegate_.do_work();
+    if (!attached()) return;  // a callback called the last deinit()
+    request_next_batch(report.next);
+  }
+
+  // After a batch for a foreign pump: makes sure that pump comes back for what is due.
+  // Immediate work asked for our message during the batch already (unless the flag was held),
+  // and future deadlines are the core's (arm_deadline); a due deadline left over (the budget
+  // ran out) needs our message.
+  void request_next_batch(const NextWork& next) noexcept {
+    if (!is_due(next)) {
+      release_yield();
+      return;
+    }
+    if (host_messages_waiting()) {
+      hold_for_yield();
+      return;
+    }
+    release_yield();
+    if (!wake()) hold_for_yield();  // a full queue: a timer needs no room in it
+  }
+
+  // Sets the flag and arms the yield timer, unless our message is already queued.
+  void hold_for_yield() noexcept {
+    if (yield_armed_ || wake_scheduled_.exchange(true)) return;
+    if (!arm_yield_timer()) clear_wake_flag();
+  }
+
+  // The flag is set: the yield timer stands in for our wake message.
+  bool arm_yield_timer() noexcept {
+    yield_armed_ = SetTimer(window_.hwnd(), kYieldTimer, USER_TIMER_MINIMUM, nullptr) != 0;
+    return yield_armed_;
+  }
+
+  // Ends a hold of the flag. Senders that found it set queued work without posting: look
+  // again, and post for them.
+  void release_yield() noexcept {
+    if (!yield_armed_) return;
+    KillTimer(window_.hwnd(), kYieldTimer);
+    yield_armed_ = false;
+    clear_wake_flag();
+    if (delegate_.next_work().immediate) wake();
   }
 
   void clear_wake_flag() noexcept {
@@ -262,94 +329,14 @@ class Win32Backend final : public Backend {
     std::atomic_thread_fence(std::memory_order_seq_cst);
   }
 
-  // Input, paint or timers of the host that a posted message of ours would overtake.
-  static bool host_messages_waiting() noexcept {
-    return HIWORD(GetQueueStatus(QS_INPUT | QS_PAINT | QS_TIMER | QS_HOTKEY)) != 0;
-  }
-
-  // Our pump: retrieves and dispatches one message. True when more may be waiting.
-  bool process_next_message(RunLevel* level) {
-    // PeekMessage delivers sent messages itself and then reports none: look again then.
-    const bool sent = (HIWORD(GetQueueStatus(QS_SENDMESSAGE)) & QS_SENDMESSAGE) != 0;
-    MSG msg;
-    if (!PeekMessageW(&msg, nullptr, 0, 0, PM_REMOVE)) return sent;
-    if (msg.message == WM_QUIT) return end_on_quit(msg, level);
-    if (msg.hwnd == window_.hwnd() && msg.message == kWakeMessage) {
-      return let_one_message_through(level);
-    }
-    TranslateMessage(&msg);
-    DispatchMessageW(&msg);
-    return true;
-  }
-
-  // Our pump pulled our wake message; the batch follows in the same pass. Before it, one
-  // other message (not a sent one) gets its turn, so a stream of wake messages cannot starve
-  // the queue. It is peeked while the flag is still set, so it is never our own.
-  bool let_one_message_through(RunLevel* level) {
-    MSG msg;
-    const bool have = PeekMessageW(&msg, nullptr, 0, 0,
-                                   PM_REMOVE | PM_QS_INPUT | PM_QS_PAINT | PM_QS_POSTMESSAGE);
-    clear_wake_flag();
-    if (!have) return false;
-    if (msg.message == WM_QUIT) return end_on_quit(msg, level);
-    // Should the message start a modal loop, our pending work still gets a time slice.
-    if (delegate_.next_work().immediate) wake();
-    TranslateMessage(&msg);
-    DispatchMessageW(&msg);
-    return true;
-  }
-
-  // WM_QUIT ends this run() (poll_once() just returns) and goes back in the queue for the
-  // enclosing loops, ours or the host's.
-  static bool end_on_quit(const MSG& msg, RunLevel* level) noexcept {
-    PostQuitMessage(static_cast<int>(msg.wParam));
-    if (level != nullptr) level->stopped = true;
-    return false;
-  }
-
-  // Our pump, with nothing to do: sleeps until a message arrives or the deadline passes.
-  void wait_for_work(const NextWork& next) {
-    // A batch holding the flag ran our pump (run(), block_on): senders must post again, or
-    // nothing would wake this wait.
-    if (release_held_wake() && delegate_.next_work().immediate) return;
-    arm_native_timer(next.deadline);  // for a modal loop that a later message may start
-    DWORD flags = MWMO_INPUTAVAILABLE;
-    for (;;) {
-      DWORD count = 0;
-      DWORD timeout = INFINITE;
-      if (next.deadline) {
-        const auto remaining = *next.deadline - Clock::now();
-        if (remaining <= Clock::duration::zero()) return;
-        if (wait_timer_.arm(remaining)) {
-          count = 1;
-        } else {
-          const auto capped = std::min<Clock::duration>(remaining, kMaxNativeDelay);
-          timeout =
-              static_cast<DWORD>(std::chrono::ceil<std::chrono::milliseconds>(capped).count());
-        }
-      }
-      HANDLE handles[1] = {wait_timer_.handle()};
-      const DWORD result = MsgWaitForMultipleObjectsEx(count, handles, timeout, QS_ALLINPUT, flags);
-      if (result != WAIT_OBJECT_0 + count) return;  // the deadline (or a failure)
-      // A message is available, unless it is input for a thread attached to ours: then wait
-      // for new messages only, or this would spin (Chromium's WaitForWork does the same).
-      if ((HIWORD(GetQueueStatus(QS_SENDMESSAGE)) & QS_SENDMESSAGE) != 0) return;
-      MSG msg;
-      if (PeekMessageW(&msg, nullptr, 0, 0, PM_NOREMOVE)) return;
-      flags = 0;
-    }
-  }
-
   BackendDelegate& delegate_;
   const DWORD thread_;
   MessageWindow window_;
   WaitTimer wait_timer_;
   std::atomic<bool> wake_scheduled_{false};  // any thread
-  std::optional<Clock::time_point> armed_deadline_;
-  bool yield_armed_ = false;   // kYieldTimer stands in for our wake message
-  bool holding_wake_ = false;  // a batch keeps wake_scheduled_ set while the host is busy
-  RunLevel* innermost_run_ = nullptr;
-  BatchFrame* innermost_batch_ = nullptr;
+  bool deadline_armed_ = false;              // kDeadlineTimer is set
+  bool yield_armed_ = false;                 // kYieldTimer is set, and holds the flag
+  std::optional<int> held_quit_;             // a WM_QUIT's exit code, held (see QuitHold)
 };
 
 LRESULT CALLBACK window_procedure(HWND hwnd, UINT message, WPARAM wparam, LPARAM lparam) noexcept {
