@@ -55,6 +55,12 @@ TimerHeap::~TimerHeap() {
   if (buckets_) {
     for (std::uint32_t b = 0; b <= ring_mask_; ++b) ::operator delete(buckets_[b].nodes);
   }
+  while (spare_ != nullptr) {
+    Spare* const spare = spare_;
+    spare_ = spare->next;
+    spare->~Spare();
+    ::operator delete(static_cast<void*>(spare));
+  }
 }
 
 void TimerHeap::add_chunk() {

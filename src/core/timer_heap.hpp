@@ -100,6 +100,12 @@ class TimerHeap {
     std::uint32_t head = 0;
     bool sorted = true;  // [head, size) in order
   };
+  // An empty bucket's storage, kept for the next bucket to fill (at least 8 nodes: room).
+  struct Spare {
+    Spare* next;
+    std::uint32_t capacity;
+  };
+  static_assert(sizeof(Spare) <= 8 * sizeof(Node));
   static constexpr std::uint32_t kNoBucket = UINT32_MAX;
   static constexpr std::size_t kArity = 4;
   // Node i is stored at i + kPad, so that the children of every node (kArity * i + 1 ...)
@@ -202,6 +208,7 @@ class TimerHeap {
   bool prepare_wheel_push(Clock::rep deadline);
   void wheel_insert(Node node) noexcept;  // room reserved
   bool reserve_bucket(Bucket& bucket, bool may_throw);
+  void empty_bucket(std::uint32_t b) noexcept;  // its storage to the spares
   std::uint32_t first_nonempty(std::uint32_t from_position) const noexcept;
   // Restores the front's invariants (sorted, a live head; an emptied bucket hands over to
   // the next one) without moving the window.
@@ -236,6 +243,7 @@ class TimerHeap {
   Clock::rep base_ = 0;                  // the window's start, a multiple of the bucket width
   std::uint32_t front_ = kNoBucket;      // the first non-empty bucket of the window
   std::size_t wheel_nodes_ = 0;          // live and tombstones
+  Spare* spare_ = nullptr;               // storage of emptied buckets
 
   // The heap: deadlines past the window (or that found no room in it).
   Nodes heap_;

@@ -45,9 +45,7 @@ bool TimerHeap::prepare_wheel_push(Clock::rep deadline) {
         }
       }
       wheel_nodes_ -= k.size - k.head;
-      k.head = k.size = 0;
-      k.sorted = true;
-      set_bit(nonempty_, b, false);
+      empty_bucket(b);
     }
     base_ = start;
     // The pushed timer's bucket, at the window's start, becomes the front when the timer
@@ -60,8 +58,31 @@ bool TimerHeap::prepare_wheel_push(Clock::rep deadline) {
   return reserve_bucket(buckets_[bucket_of(deadline)], true);
 }
 
+void TimerHeap::empty_bucket(std::uint32_t b) noexcept {
+  Bucket& k = buckets_[b];
+  k.head = k.size = 0;
+  k.sorted = true;
+  set_bit(nonempty_, b, false);
+  if (k.nodes == nullptr) return;
+  // Its storage goes to the spares, which the next bucket to fill takes: a periodic timer
+  // moves on to a fresh bucket at every tick, and would otherwise allocate one at each, for
+  // a whole turn of the ring, and keep them all.
+  auto* spare = ::new (static_cast<void*>(k.nodes)) Spare{spare_, k.capacity};
+  spare_ = spare;
+  k.nodes = nullptr;
+  k.capacity = 0;
+}
+
 bool TimerHeap::reserve_bucket(Bucket& k, bool may_throw) {
   if (k.size < k.capacity) return true;
+  if (k.capacity == 0 && spare_ != nullptr) {
+    Spare* const spare = spare_;
+    spare_ = spare->next;
+    k.capacity = spare->capacity;
+    spare->~Spare();
+    k.nodes = static_cast<Node*>(static_cast<void*>(spare));
+    return true;
+  }
   if (k.head > 0) {  // slide the pending part down over what was popped
     std::memmove(static_cast<void*>(k.nodes), k.nodes + k.head, (k.size - k.head) * sizeof(Node));
     k.size -= k.head;
@@ -134,9 +155,7 @@ void TimerHeap::fix_front() noexcept {
       --wheel_nodes_;
     }
     if (k.head < k.size) return;
-    k.head = k.size = 0;
-    k.sorted = true;
-    set_bit(nonempty_, front_, false);
+    empty_bucket(front_);
     front_ = first_nonempty(position(front_) + 1);
   }
 }
@@ -192,10 +211,7 @@ void TimerHeap::compact_wheel() noexcept {
     k.head = 0;
     k.size = kept;
     wheel_nodes_ += kept;
-    if (kept == 0) {
-      k.sorted = true;
-      set_bit(nonempty_, b, false);
-    }
+    if (kept == 0) empty_bucket(b);
   }
   free_count_ = freed;
   front_ = first_nonempty(0);
@@ -204,11 +220,7 @@ void TimerHeap::compact_wheel() noexcept {
 
 void TimerHeap::clear_wheel() noexcept {
   if (!buckets_) return;
-  for (std::uint32_t b = 0; b <= ring_mask_; ++b) {
-    buckets_[b].head = buckets_[b].size = 0;
-    buckets_[b].sorted = true;
-  }
-  std::fill(nonempty_.begin(), nonempty_.end(), 0);
+  for (std::uint32_t b = 0; b <= ring_mask_; ++b) empty_bucket(b);
   front_ = kNoBucket;
   wheel_nodes_ = 0;
 }

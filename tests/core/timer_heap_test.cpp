@@ -4,8 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+#define RUNLOOP_TEST_COUNTS_ALLOCATIONS 1
+#endif
+
 #include <array>
 #include <climits>
+#include <cstdlib>
 #include <iterator>
 #include <map>
 #include <memory>
@@ -31,6 +36,9 @@ bool cancel(TimerHeap& heap, TimerHeap::Id id) {
 // While set, every nothrow allocation fails (see operator new below): a wheel bucket that
 // cannot grow.
 bool fail_nothrow_new = false;
+// Allocations through operator new so far, where this binary can count them (see below):
+// glibc without a sanitizer, whose runtime interposes the allocator itself.
+std::size_t allocations = 0;
 
 // Wheel shapes (bucket_bits, ring_bits). The default puts every tick-sized deadline below in
 // one bucket; the small ones move the window, spill into the heap and back, and wrap the
@@ -227,6 +235,27 @@ TEST(TimerHeap, AnEarlierDeadlineMovesTheWindowBack) {
   EXPECT_EQ(heap.size(), 1u);
 }
 
+// A periodic timer moves on to the next bucket at every tick; the emptied bucket's storage
+// goes to the next one, so that ticking allocates nothing, on the ring's first turn too.
+TEST(TimerHeap, APeriodicTimerAllocatesOnlyOnItsFirstTick) {
+#if !defined(RUNLOOP_TEST_COUNTS_ALLOCATIONS)
+  GTEST_SKIP() << "allocations are counted with glibc and without sanitizers only";
+#endif
+  TimerHeap heap(2, 4);  // 4 ns buckets, 16 of them
+  int ticks = 0;
+  heap.push(at(0), [&ticks] { ++ticks; });
+  Callback callback;
+  std::size_t after_first = 0;
+  for (long now = 0; now < 200; now += 5) {  // 40 ticks: two and a half turns of the ring
+    ASSERT_TRUE(heap.pop_due(at(now), heap.next_sequence(), callback));
+    callback();
+    heap.push(at(now + 5), std::move(callback));
+    if (now == 0) after_first = allocations;
+  }
+  EXPECT_EQ(ticks, 40);
+  EXPECT_EQ(allocations, after_first);
+}
+
 // Timers the window reaches move from the heap into the wheel; when their bucket cannot
 // grow they stay in the heap, and the heap's and the wheel's timers still pop in order.
 TEST(TimerHeap, TimersThatFindNoRoomInTheWheelStayInOrder) {
@@ -305,8 +334,24 @@ void large_heap_pops_in_exact_order(Shape shape) {
 }  // namespace
 }  // namespace runloop::detail
 
-// Replaces the nothrow form only (what a bucket that may fail to grow uses), through the
-// throwing form, so that every allocation still pairs with the usual operator delete.
+#if defined(RUNLOOP_TEST_COUNTS_ALLOCATIONS)
+// The plain forms count allocations. Not inlined: GCC would take free() in an operator
+// delete inlined after a new-expression for a mismatch.
+[[gnu::noinline]] void* operator new(std::size_t size) {
+  ++runloop::detail::allocations;
+  if (void* memory = std::malloc(size == 0 ? 1 : size)) return memory;
+  throw std::bad_alloc();
+}
+[[gnu::noinline]] void operator delete(void* memory) noexcept {
+  std::free(memory);
+}
+[[gnu::noinline]] void operator delete(void* memory, std::size_t) noexcept {
+  std::free(memory);
+}
+#endif
+
+// The nothrow form (what a bucket that may fail to grow uses) can be made to fail, and
+// otherwise goes through the plain one.
 void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
   if (runloop::detail::fail_nothrow_new) return nullptr;
   try {
