@@ -87,7 +87,10 @@ class Backend {
   // once per batch, under the mailbox lock, and never after detach().
   virtual bool wake() noexcept = 0;
   // Loop thread: same as wake() for work queued on the loop thread itself. Backends whose
-  // loop asks next_work() before it sleeps need nothing here.
+  // loop asks next_work() before it sleeps need nothing here. The request holds until a
+  // do_work() that begins after it: if that batch leaves no immediate work the backend may
+  // drop what it had queued for it (Win32 releases its yield timer), and the core asks again
+  // for the next post.
   virtual void wake_from_loop_thread() noexcept { wake(); }
   // Loop thread: arm the one native timer for `deadline` (none: disarm). Called by the core
   // only when the announced deadline changes.

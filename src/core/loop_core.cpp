@@ -112,7 +112,11 @@ WorkReport LoopCore::do_work() {
     budget.read_clock();
   }
   if (!shut_down_) announce_deadline();
-  return WorkReport{ran > 0, next_work()};
+  const NextWork next = next_work();
+  // A wake-up asked for during the batch was for work the batch then ran itself; the backend
+  // may drop it now (see wake_from_loop_thread()), so the next post must ask again.
+  if (!next.immediate) local_wake_pending_ = false;
+  return WorkReport{ran > 0, next};
 }
 
 // Immediate work, including what is posted while it runs, until its share is spent.

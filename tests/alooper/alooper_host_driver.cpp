@@ -25,6 +25,10 @@ const char* backend_name() {
   return "alooper";
 }
 
+bool host_loop_is_reentrant() {
+  return false;
+}
+
 // The host's own fd: a pipe that always has a byte in it, so it is ready on every poll.
 struct HostActivity::Impl {
   ALooper* looper = nullptr;

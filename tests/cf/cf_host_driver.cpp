@@ -43,6 +43,10 @@ const char* backend_name() {
   return "cf";
 }
 
+bool host_loop_is_reentrant() {
+  return true;
+}
+
 // The host's own source: it signals itself again from its perform, so it is ready on every
 // pass, beside ours.
 struct HostActivity::Impl {

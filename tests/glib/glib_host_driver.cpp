@@ -20,6 +20,10 @@ const char* backend_name() {
   return "glib";
 }
 
+bool host_loop_is_reentrant() {
+  return true;
+}
+
 namespace {
 
 // GTK's redraw: G_PRIORITY_HIGH_IDLE + 20, ready on every other iteration (a frame clock

@@ -42,16 +42,33 @@ class HostAlarm {
   std::thread thread_;  // last: starts once everything above exists
 };
 
+// Loop thread only (tests drive one loop thread at a time).
+int drive_depth = 0;
+
+class DriveScope {
+ public:
+  DriveScope() { ++drive_depth; }
+  ~DriveScope() { --drive_depth; }
+  DriveScope(const DriveScope&) = delete;
+  DriveScope& operator=(const DriveScope&) = delete;
+};
+
 }  // namespace
+
+bool driving() {
+  return drive_depth > 0;
+}
 
 bool drive_until(const std::function<bool()>& done, std::chrono::nanoseconds timeout) {
   if (done()) return true;
+  DriveScope scope;
   HostAlarm alarm(timeout);
   while (!done() && !alarm.rang()) host_iterate(true);
   return done();
 }
 
 void drive_for(std::chrono::nanoseconds duration) {
+  DriveScope scope;
   HostAlarm alarm(duration);
   while (!alarm.rang()) host_iterate(true);
 }

@@ -24,6 +24,11 @@ std::function<void()> host_waker();
 // The name shown in test output.
 const char* backend_name();
 
+// Whether a host may iterate its loop from inside one of the loop's callbacks, as a modal
+// dialog does (GLib, Win32, CF: yes; android::Looper is not re-entrant: a nested pollOnce()
+// corrupts the outer one).
+bool host_loop_is_reentrant();
+
 // Stand-ins for the host's own work, of the host's kind (GLib: a source at GTK's redraw
 // priority that is ready every other iteration, and an idle callback; Win32: a posted
 // message and WM_TIMER; ALooper: a readable fd; CF: a source and a timer). They run only
@@ -50,5 +55,9 @@ bool drive_until(const std::function<bool()>& done, std::chrono::nanoseconds tim
 
 // Iterates the native loop for `duration` (never less).
 void drive_for(std::chrono::nanoseconds duration);
+
+// True while drive_until() or drive_for() is on the stack: a caller is inside a callback
+// that the host's iteration dispatched.
+bool driving();
 
 }  // namespace runloop::test

@@ -13,4 +13,19 @@ bool wait_until(const std::function<bool()>& done, std::chrono::nanoseconds time
   return true;
 }
 
+bool run_nested_until(const RunLoop& loop, const std::function<bool()>& done,
+                      std::chrono::nanoseconds timeout) {
+  if (done()) return true;
+  // A nested run() has no hook after each callback, so a timer looks at done(). It keeps
+  // this nested loop awake, which could hide a lost wake-up: only tests that nest inside a
+  // callback on a non-re-entrant host come here, and they test ordering, not wake-ups.
+  const auto give_up = std::chrono::steady_clock::now() + timeout;
+  Timer check(1ms, [&] {
+    if (done() || std::chrono::steady_clock::now() > give_up) loop.stop();
+  });
+  check.start();
+  loop.run();
+  return done();
+}
+
 }  // namespace runloop::test

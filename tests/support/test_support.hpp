@@ -12,8 +12,14 @@ using namespace std::chrono_literals;
 
 // Runs the loop, driven as a host drives it, until `done()` holds or `timeout` passes.
 // Returns done(). See drive_until: nothing keeps the loop awake meanwhile.
-inline bool run_until(const RunLoop&, const std::function<bool()>& done,
+// Inside a callback on a host loop that is not re-entrant (ALooper) the host cannot iterate:
+// the loop's own nested run() does, as a user's modal loop would.
+bool run_nested_until(const RunLoop& loop, const std::function<bool()>& done,
+                      std::chrono::nanoseconds timeout);
+
+inline bool run_until(const RunLoop& loop, const std::function<bool()>& done,
                       std::chrono::nanoseconds timeout = kTimeout) {
+  if (driving() && !host_loop_is_reentrant()) return run_nested_until(loop, done, timeout);
   return drive_until(done, timeout);
 }
 

@@ -29,6 +29,10 @@ const char* backend_name() {
   return "win32";
 }
 
+bool host_loop_is_reentrant() {
+  return true;
+}
+
 namespace {
 
 constexpr UINT kHostMessage = WM_APP + 77;

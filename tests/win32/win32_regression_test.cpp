@@ -151,5 +151,29 @@ TEST(Win32Regression, QuitDuringBlockOnInsideRunEndsTheRunAfterwards) {
   EXPECT_EQ(msg.wParam, 9u);
 }
 
+// Found under load: a batch for the host's pump found the host's WM_TIMER waiting, so it kept
+// the wake flag and armed the yield timer; a callback of that batch left work behind it and
+// the core asked for a wake-up, which the flag absorbed; the batch then ran that work too and
+// released the yield timer. The core still believed a wake-up was coming: work queued on the
+// loop thread outside any batch afterwards (a spawn, an abort from host code) never ran.
+TEST(Win32Regression, WorkQueuedAfterABatchThatYieldedToTheHostStillRuns) {
+  LoopFixture fixture;
+  auto loop = fixture.loop();
+  HostWindow host;
+  ASSERT_NE(SetTimer(host.hwnd(), 1, USER_TIMER_MINIMUM, nullptr), 0u);
+  int ran = 0;
+  auto count = [&]() -> Task<void> {
+    ++ran;
+    co_return;
+  };
+  auto first = loop.spawn(count);
+  auto second = loop.spawn(count);
+  // The host's timer is due before our wake message is dispatched.
+  ASSERT_TRUE(wait_until([] { return (HIWORD(GetQueueStatus(QS_TIMER)) & QS_TIMER) != 0; }));
+  ASSERT_TRUE(host_pump_until([&] { return ran == 2; }));
+  auto third = loop.spawn(count);
+  EXPECT_TRUE(host_pump_until([&] { return ran == 3; }));
+}
+
 }  // namespace
 }  // namespace runloop::test
