@@ -148,7 +148,7 @@ const TimerHeap::Node* TimerHeap::first(bool& from_wheel) const noexcept {
 std::optional<TimerHeap::Clock::time_point> TimerHeap::next_deadline() const noexcept {
   bool from_wheel = false;
   const Node* node = first(from_wheel);
-  if (node == nullptr) return std::nullopt;
+  if (node == nullptr) return {};
   return Clock::time_point(Clock::duration(node->deadline));
 }
 
