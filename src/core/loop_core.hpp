@@ -91,6 +91,7 @@ class LoopCore final : public BackendDelegate {
   explicit LoopCore(std::uint64_t epoch) noexcept;
   ~LoopCore();
   std::size_t run_ready_work(BatchBudget& budget);
+  void drain();  // run_until_idle() without its CoreRef
   std::size_t run_due_timers(BatchBudget& budget, Clock::time_point due_at);
   void request_wake_from_loop_thread() noexcept;
   // The batch ends early: the loop shut down, or a callback stopped the run() it runs in.
