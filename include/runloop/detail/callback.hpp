@@ -60,7 +60,9 @@ class Callback {
   explicit operator bool() const noexcept { return ops_ != nullptr; }
   // True when destroying the callable would do nothing (empty, or trivially destructible
   // and inline): a container may then drop it without touching it.
-  bool trivially_destructible() const noexcept { return ops_ == nullptr || ops_->destroy == nullptr; }
+  bool trivially_destructible() const noexcept {
+    return ops_ == nullptr || ops_->destroy == nullptr;
+  }
 
   void operator()() { ops_->invoke(storage_); }
 
