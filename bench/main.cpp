@@ -522,11 +522,11 @@ int run(int argc, char** argv) {
       rows.push_back(at_most(runloop_row(label, task_spawn[i]), "<= 200 ns, flat in N", 200));
     }
     for (std::size_t i = 0; i < task_counts.size(); ++i) {
-      const std::string label = "6b spawn + await delay(0), " + n_of(i) + " [CPU ns/task]";
+      const std::string label = "6b spawn + delay(0), " + n_of(i) + " [CPU ns/task]";
       rows.push_back(at_most(runloop_row(label, task_delay[i]), "<= 500 ns, flat in N", 500));
     }
     for (std::size_t i = 0; i < task_counts.size(); ++i) {
-      const std::string label = "6c heap per suspended task, " + n_of(i) + " [B beyond frame]";
+      const std::string label = "6c heap per task, " + n_of(i) + " [B beyond frame]";
       rows.push_back(at_most(runloop_row(label, task_bytes[i]), "<= 160 B, flat in N", 160));
     }
     rows.push_back(runloop_row("6c' its coroutine frame [B]", task_frame_bytes));

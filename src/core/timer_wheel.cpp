@@ -156,7 +156,9 @@ void TimerHeap::fix_front() noexcept {
     }
     if (k.head < k.size) return;
     empty_bucket(front_);
-    front_ = first_nonempty(position(front_) + 1);
+    // No scan when that was the wheel's last node: the usual case of a single timer (a
+    // chain of delay(0) steps), at every step.
+    front_ = wheel_nodes_ == 0 ? kNoBucket : first_nonempty(position(front_) + 1);
   }
 }
 
