@@ -11,10 +11,20 @@ namespace runloop::detail {
 // Callbacks (sends, timers, task steps) per phase of one batch. A no-op callback costs
 // 20-50 ns, so a full batch of them is ~10 us: large enough that one native iteration per
 // batch (~1 us with GLib's poll) is noise in throughput, small enough to be invisible.
+// (Both limits can be changed at build time only to measure the choice:
+// scripts/budget_sweep.sh.)
+#ifdef RUNLOOP_SWEEP_BATCH_CALLBACKS
+inline constexpr std::size_t kMaxBatchCallbacks = RUNLOOP_SWEEP_BATCH_CALLBACKS;
+#else
 inline constexpr std::size_t kMaxBatchCallbacks = 256;
+#endif
 
 // Wall time per batch, for callbacks that are not no-ops. The host's frame is ~16 ms.
+#ifdef RUNLOOP_SWEEP_BATCH_MS
+inline constexpr std::chrono::milliseconds kMaxBatchTime{RUNLOOP_SWEEP_BATCH_MS};
+#else
 inline constexpr std::chrono::milliseconds kMaxBatchTime{4};
+#endif
 
 // The clock is read after every this many callbacks (a read costs about as much as a
 // no-op callback), so a batch may overrun kMaxBatchTime by at most this many callbacks.
