@@ -78,19 +78,20 @@ struct AsioCases {
         [&] { io.run(); });  // returns once every timer fired
   }
 
-  static double schedule_cancel_ns(const Params& params) {
+  static ScheduleCancelStats schedule_cancel(const Params& params, CancelOrder order) {
     asio::io_context io;
     PlannedTimers planned(params.cancel_count, params.timer_spread);
     TimerRecord& record = planned.record;
     SteadyTimers steady(io, params.cancel_count);
-    return measure_schedule_cancel_ns<DueAt::deadline>(
-        planned, params.timer_lead,
+    return measure_schedule_cancel<DueAt::deadline>(
+        planned, params.timer_lead, order,
         [&](int i, int rank) {
           steady.start(record.deadline(rank), [&record, i](const asio::error_code& error) {
             if (!error) record.fire(i);
           });
         },
-        [&] { steady.cancel_all(); });
+        [&](int i) { steady.timers[i].cancel(); },
+        [&] { io.poll(); });  // a cancelled wait still completes (operation_aborted)
   }
 
   static double round_trip_us(int round_trips) {

@@ -12,6 +12,9 @@ TimerPlan timer_plan(int count, std::chrono::nanoseconds spread) {
   std::iota(plan.order.begin(), plan.order.end(), 0);
   std::mt19937_64 random(20240521);
   std::shuffle(plan.order.begin(), plan.order.end(), random);
+  plan.random_cancel.resize(count);
+  std::iota(plan.random_cancel.begin(), plan.random_cancel.end(), 0);
+  std::shuffle(plan.random_cancel.begin(), plan.random_cancel.end(), random);
   plan.step = spread / count;
   return plan;
 }

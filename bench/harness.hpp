@@ -6,6 +6,7 @@
 
 #include <linux/futex.h>
 #include <malloc.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -36,9 +37,22 @@ struct Params {
 
 struct TimerStats {
   double loop_cpu_ms = 0;         // loop-thread CPU time: scheduling + running every timer
+  double schedule_cpu_ms = 0;     // of which scheduling them
+  double faults_per_1k = 0;       // minor page faults of the loop thread, per 1000 timers
   double lateness_median_us = 0;  // fire time - deadline
   double lateness_p99_us = 0;
 };
+
+// Case 3d-g: loop-thread CPU time per timer of each phase.
+struct ScheduleCancelStats {
+  double schedule_ns = 0;
+  double cancel_ns = 0;
+  double total_ns() const { return schedule_ns + cancel_ns; }
+};
+
+// The order in which case 3d-g cancels: the order scheduled (a queue of timeouts that each
+// end in turn), or an unrelated random one (timeouts cancelled as their requests complete).
+enum class CancelOrder { fifo, random };
 
 // One way of doing the work. A null member means "not measured" (printed as n/a).
 // Every function runs on the thread that plays the loop thread (the process main thread),
@@ -48,8 +62,8 @@ struct Contender {
   double (*cross_thread_send_ns)(const Params&) = nullptr;  // per message, until all ran
   double (*same_thread_send_ns)(const Params&) = nullptr;   // per message, until all ran
   TimerStats (*timers)(const Params&) = nullptr;
-  double (*schedule_cancel_ns)(const Params&) = nullptr;      // per timer
-  double (*round_trip_us)(int round_trips) = nullptr;         // per round trip
+  ScheduleCancelStats (*schedule_cancel)(const Params&, CancelOrder) = nullptr;  // per timer
+  double (*round_trip_us)(int round_trips) = nullptr;                            // per round trip
   double (*pending_callback_bytes)(const Params&) = nullptr;  // cross-thread, not yet run
   double (*pending_timer_bytes)(const Params&) = nullptr;
 };
@@ -63,11 +77,20 @@ Contender contender(const char* name) {
   c.cross_thread_send_ns = Cases::cross_thread_send_ns;
   c.same_thread_send_ns = Cases::same_thread_send_ns;
   c.timers = Cases::timers;
-  c.schedule_cancel_ns = Cases::schedule_cancel_ns;
+  c.schedule_cancel = Cases::schedule_cancel;
   c.round_trip_us = Cases::round_trip_us;
   c.pending_callback_bytes = Cases::pending_callback_bytes;
   c.pending_timer_bytes = Cases::pending_timer_bytes;
   return c;
+}
+
+// Minor page faults of the calling thread so far. The timer case runs in a fresh process,
+// so every page the contender's timers occupy is faulted in within the measured window; on
+// a VM a fault can cost 1-20 µs of CPU, which then decides the figure.
+inline double thread_minor_faults() {
+  rusage usage{};
+  getrusage(RUSAGE_THREAD, &usage);
+  return static_cast<double>(usage.ru_minflt);
 }
 
 inline double thread_cpu_ns() {
@@ -123,6 +146,9 @@ class FutexEvent {
 // deadline order.
 struct TimerPlan {
   std::vector<int> order;  // order[i]: the rank of the i-th timer scheduled
+  // random_cancel[j]: which timer (its index in `order`) case 3e cancels j-th; a permutation
+  // unrelated to `order`, so that neither the deadline nor the scheduling order helps.
+  std::vector<int> random_cancel;
   std::chrono::nanoseconds step;
 };
 TimerPlan timer_plan(int count, std::chrono::nanoseconds spread);
@@ -215,13 +241,17 @@ struct NoOp {
 template <class Schedule, class Run, class OnStart = NoOp>
 TimerStats measure_timers(PlannedTimers& timers, std::chrono::nanoseconds lead, Schedule schedule,
                           Run run, OnStart on_start = {}) {
+  const double faults_start = thread_minor_faults();
   const double cpu_start = thread_cpu_ns();
   on_start();
   timers.record.base = Clock::now() + lead;
   for (const int rank : timers.plan.order) schedule(rank);
+  const double cpu_scheduled = thread_cpu_ns();
   run();
   TimerStats stats;
   stats.loop_cpu_ms = (thread_cpu_ns() - cpu_start) / 1e6;
+  stats.schedule_cpu_ms = (cpu_scheduled - cpu_start) / 1e6;
+  stats.faults_per_1k = (thread_minor_faults() - faults_start) * 1000 / timers.plan.order.size();
   summarise_lateness(timers.record.lateness_ns, stats);
   return stats;
 }
@@ -231,17 +261,29 @@ TimerStats measure_timers(PlannedTimers& timers, std::chrono::nanoseconds lead, 
 // contender computes, its schedule reading the clock itself (runloop's schedule(delay)).
 enum class DueAt { deadline, delay };
 
-// 3d: `schedule(i, rank)` schedules the i-th timer of the plan's order (of that rank), then
-// `cancel()` cancels every one. Loop-thread CPU time per timer.
-template <DueAt due, class Schedule, class Cancel>
-double measure_schedule_cancel_ns(PlannedTimers& timers, std::chrono::nanoseconds lead,
-                                  Schedule schedule, Cancel cancel) {
+// 3d-g: `schedule(i, rank)` schedules the i-th timer of the plan's order (of that rank),
+// then `cancel(i)` cancels the i-th timer scheduled, for every i in `order` (the scheduling
+// order, or the plan's random one), then `finish()` completes the cancellations where the
+// library needs a pass for that (asio runs the aborted handlers). Loop-thread CPU time per
+// timer of each phase. The caller's handle storage is reserved beforehand by every contender.
+template <DueAt due, class Schedule, class Cancel, class Finish = NoOp>
+ScheduleCancelStats measure_schedule_cancel(PlannedTimers& timers, std::chrono::nanoseconds lead,
+                                            CancelOrder order, Schedule schedule, Cancel cancel,
+                                            Finish finish = {}) {
   const int n = static_cast<int>(timers.plan.order.size());
+  const std::vector<int>& random = timers.plan.random_cancel;
   const double cpu_start = thread_cpu_ns();
   if constexpr (due == DueAt::deadline) timers.record.base = Clock::now() + lead;
   for (int i = 0; i < n; ++i) schedule(i, timers.plan.order[i]);
-  cancel();
-  return (thread_cpu_ns() - cpu_start) / n;
+  const double cpu_scheduled = thread_cpu_ns();
+  if (order == CancelOrder::fifo) {
+    for (int i = 0; i < n; ++i) cancel(i);
+  } else {
+    for (int i = 0; i < n; ++i) cancel(random[i]);
+  }
+  finish();
+  const double cpu_end = thread_cpu_ns();
+  return ScheduleCancelStats{(cpu_scheduled - cpu_start) / n, (cpu_end - cpu_scheduled) / n};
 }
 
 // 4: a client thread calls `request()` round_trips times, then has the loop stopped; the
@@ -335,6 +377,7 @@ double runloop_send_and_wait_us(int round_trips);
 Contender seed_contender();
 Contender asio_contender();
 Contender libuv_contender();
+Contender gsource_contender();
 
 // Floors: the same work without any run loop.
 double floor_mutex_queue_ns(const Params& params);

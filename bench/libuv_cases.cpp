@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <vector>
 
@@ -62,14 +63,16 @@ class UvLoop {
 };
 
 // The timer cases keep their uv_timer_t in one array; the callback finds its index there.
+// The array is left uninitialised (as reserved vectors are for the other contenders): each
+// handle's memory is first touched by uv_timer_init, inside the measured window.
 struct UvTimers {
-  UvTimers(UvLoop& uv, int count, TimerRecord* record_ = nullptr)
-      : loop(uv), handles(count), record(record_) {}
+  UvTimers(UvLoop& uv, int count_, TimerRecord* record_ = nullptr)
+      : loop(uv), count(count_), handles(new uv_timer_t[count_]), record(record_) {}
   ~UvTimers() {
-    for (auto& handle : handles) {
-      // Closing lets the loop forget the handle; the array must outlive the close.
-      if (handle.loop != nullptr) uv_close(reinterpret_cast<uv_handle_t*>(&handle), nullptr);
-    }
+    // Closing lets the loop forget the handle; the array must outlive the close. Every case
+    // starts all of its handles (in any order); were one to stop short, they would leak.
+    if (started != count) return;
+    for (int i = 0; i < count; ++i) uv_close(reinterpret_cast<uv_handle_t*>(&handles[i]), nullptr);
     uv_run(loop.loop(), UV_RUN_NOWAIT);
   }
   // The handle at `index` (the timer's rank). libuv's clock is whole milliseconds of
@@ -78,6 +81,7 @@ struct UvTimers {
   void start(int index, Clock::time_point deadline, uv_timer_cb callback) {
     uv_timer_t* handle = &handles[index];
     uv_timer_init(loop.loop(), handle);
+    ++started;
     handle->data = this;
     const auto due_ms =
         std::chrono::ceil<std::chrono::milliseconds>(deadline.time_since_epoch()).count();
@@ -85,13 +89,15 @@ struct UvTimers {
     const auto delay_ms = std::max<std::int64_t>(due_ms - now_ms, 0);
     uv_timer_start(handle, callback, static_cast<std::uint64_t>(delay_ms), 0);
   }
-  int index_of(uv_timer_t* handle) const { return static_cast<int>(handle - handles.data()); }
+  int index_of(uv_timer_t* handle) const { return static_cast<int>(handle - handles.get()); }
   void stop_all() {
-    for (auto& handle : handles) uv_timer_stop(&handle);
+    for (int i = 0; i < started; ++i) uv_timer_stop(&handles[i]);  // all, once started
   }
 
   UvLoop& loop;
-  std::vector<uv_timer_t> handles;
+  int count;
+  std::unique_ptr<uv_timer_t[]> handles;
+  int started = 0;
   TimerRecord* record = nullptr;
 };
 
@@ -113,21 +119,21 @@ struct LibuvCases : LoopCases<UvLoop> {
         [&] { loop.run(); }, [&] { uv_update_time(loop.loop()); });
   }
 
-  static double schedule_cancel_ns(const Params& params) {
+  static ScheduleCancelStats schedule_cancel(const Params& params, CancelOrder order) {
     UvLoop loop;
     PlannedTimers planned(params.cancel_count, params.timer_spread);
     // The caller's storage, allocated beforehand.
     UvTimers uv_timers(loop, params.cancel_count, &planned.record);
     uv_update_time(loop.loop());
-    return measure_schedule_cancel_ns<DueAt::deadline>(
-        planned, params.timer_lead,
+    return measure_schedule_cancel<DueAt::deadline>(
+        planned, params.timer_lead, order,
         [&](int i, int rank) {
           uv_timers.start(i, planned.record.deadline(rank), [](uv_timer_t* handle) {
             auto* self = static_cast<UvTimers*>(handle->data);
             self->record->fire(self->index_of(handle));
           });
         },
-        [&] { uv_timers.stop_all(); });
+        [&](int i) { uv_timer_stop(&uv_timers.handles[i]); });
   }
 
   static double pending_callback_bytes(const Params& params) {

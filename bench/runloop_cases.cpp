@@ -48,20 +48,20 @@ struct RunloopCases : LoopCases<Loop> {
         [&] { loop.run(); });
   }
 
-  static double schedule_cancel_ns(const Params& params) {
+  static ScheduleCancelStats schedule_cancel(const Params& params, CancelOrder order) {
     auto guard = RunLoop::acquire();
     const RunLoop loop = RunLoop::current();
     PlannedTimers planned(params.cancel_count, params.timer_spread);
     TimerRecord& record = planned.record;
     std::vector<Handle> handles;
     handles.reserve(params.cancel_count);
-    return measure_schedule_cancel_ns<DueAt::delay>(
-        planned, params.timer_lead,
+    return measure_schedule_cancel<DueAt::delay>(
+        planned, params.timer_lead, order,
         [&](int, int rank) {
           handles.push_back(loop.schedule(params.timer_lead + planned.plan.step * (rank + 1),
                                           [&record, rank] { record.fire(rank); }));
         },
-        [&] { handles.clear(); });  // cancels each, in the order scheduled
+        [&](int i) { handles[i].cancel(); });
   }
 
   static double pending_callback_bytes(const Params& params) {

@@ -38,12 +38,10 @@ GSource* timeout(GMainContext* context, Clock::time_point deadline, F f) {
   return source;
 }
 
-// The seed's cancel: destroys every source and drops the handles' references.
-void destroy_all(const std::vector<GSource*>& sources) {
-  for (GSource* source : sources) {
-    g_source_destroy(source);
-    g_source_unref(source);
-  }
+// The seed's cancel: destroys the source and drops the handle's reference.
+void destroy(GSource* source) {
+  g_source_destroy(source);
+  g_source_unref(source);
 }
 
 // The loop thread's side of each case: owns the default context while the case runs.
@@ -98,19 +96,19 @@ struct SeedCases : LoopCases<Loop> {
         [&] { loop.run(); });
   }
 
-  static double schedule_cancel_ns(const Params& params) {
+  static ScheduleCancelStats schedule_cancel(const Params& params, CancelOrder order) {
     Loop loop;
     PlannedTimers planned(params.cancel_count, params.timer_spread);
     TimerRecord& record = planned.record;
     std::vector<GSource*> handles;
     handles.reserve(params.cancel_count);
-    return measure_schedule_cancel_ns<DueAt::deadline>(
-        planned, params.timer_lead,
+    return measure_schedule_cancel<DueAt::deadline>(
+        planned, params.timer_lead, order,
         [&](int i, int rank) {
           handles.push_back(
               timeout(loop.context, record.deadline(rank), [&record, i] { record.fire(i); }));
         },
-        [&] { destroy_all(handles); });
+        [&](int i) { destroy(handles[i]); });
   }
 
   static double pending_callback_bytes(const Params& params) {
@@ -131,7 +129,7 @@ struct SeedCases : LoopCases<Loop> {
     const double bytes = measure_pending_timer_bytes<GSource*>(params.pending_count, [&](int) {
       handles.push_back(timeout(loop.context, deadline, [&fired] { ++fired; }));
     });
-    destroy_all(handles);
+    for (GSource* source : handles) destroy(source);
     return bytes;
   }
 };

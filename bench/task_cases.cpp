@@ -60,7 +60,7 @@ double task_delay_zero_ns(int count) {
                           [](runloop::RunLoop loop, int* done) { return yield_once(loop, done); });
 }
 
-double task_suspended_bytes(int count) {
+TaskBytes task_suspended_bytes(int count) {
   auto guard = runloop::RunLoop::acquire();
   const auto loop = runloop::RunLoop::current();
   int started = 0;
@@ -79,7 +79,7 @@ double task_suspended_bytes(int count) {
   for (int i = 0; i < count; ++i) handles.push_back(loop.spawn(sleep_long(loop, &started)));
   while (started < count) loop.block_on([]() -> runloop::Task<void> { co_return; }());
   const double total = (heap_in_use() - before) / count;
-  return total - frame_bytes;  // the task's bookkeeping, its delay timer and the handle
+  return TaskBytes{frame_bytes, total - frame_bytes};
 }
 
 }  // namespace bench

@@ -29,7 +29,10 @@ class RUNLOOP_API Handle {
   ~Handle() { cancel(); }
 
   // Idempotent; safe from inside the callback itself; a no-op after it fired.
-  void cancel() noexcept;
+  void cancel() noexcept {
+    if (token_.epoch != 0)
+      cancel_pending();  // an empty handle (moved from, detached) costs no call
+  }
   // Lets the callback fire later without this handle.
   void detach() noexcept { token_ = {}; }
   // True while the callback is still pending. Exact on the loop thread; on another thread
@@ -37,6 +40,8 @@ class RUNLOOP_API Handle {
   explicit operator bool() const noexcept;
 
  private:
+  void cancel_pending() noexcept;
+
   detail::TimerToken token_;
 };
 

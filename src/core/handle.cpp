@@ -13,15 +13,17 @@ Handle& Handle::operator=(Handle&& other) noexcept {
   return *this;
 }
 
-void Handle::cancel() noexcept {
-  const detail::TimerToken token = token_;
-  if (token.epoch == 0) return;
-  token_ = {};
-  if (detail::LoopCore* core = detail::current_core(token.epoch)) {
-    core->cancel(token);
-    return;
-  }
-  // Off the loop thread: the heap is not ours to touch, so the loop thread cancels.
+namespace {
+
+#if defined(_MSC_VER) && !defined(__clang__)
+#define RUNLOOP_NOINLINE __declspec(noinline)
+#else
+#define RUNLOOP_NOINLINE __attribute__((noinline))
+#endif
+
+// Off the loop thread the heap is not ours to touch: the loop thread cancels. Kept out of
+// cancel_pending(), whose loop-thread path is then a plain call without this frame.
+RUNLOOP_NOINLINE void cancel_on_loop_thread(detail::TimerToken token) noexcept {
   detail::Mailbox* mailbox = detail::acquire_mailbox(token.epoch);
   if (mailbox == nullptr) return;  // that loop is gone, and its timers with it
   try {
@@ -33,6 +35,18 @@ void Handle::cancel() noexcept {
     // Out of memory while queueing: the timer fires, which is the lesser harm.
   }
   mailbox->release();
+}
+
+}  // namespace
+
+void Handle::cancel_pending() noexcept {
+  const detail::TimerToken token = token_;
+  token_ = {};
+  if (detail::LoopCore* core = detail::current_core(token.epoch)) {
+    core->cancel(token);
+  } else {
+    cancel_on_loop_thread(token);
+  }
 }
 
 Handle::operator bool() const noexcept {

@@ -53,7 +53,7 @@ class LoopCore final : public BackendDelegate {
   // Loop thread. Each returns false (or an empty token) once shut down, after destroying
   // the callback.
   bool post_local(Callback& callback);
-  TimerToken schedule_at(Clock::time_point deadline, Callback callback);
+  TimerToken schedule_at(Clock::time_point deadline, Callback&& callback);
   void cancel(TimerToken token) noexcept;
   bool is_pending(TimerToken token) const noexcept;
 
@@ -95,6 +95,7 @@ class LoopCore final : public BackendDelegate {
   explicit LoopCore(std::uint64_t epoch) noexcept;
   ~LoopCore();
   std::size_t run_ready_work(BatchBudget& budget);
+  void drain();  // run_until_idle() without its CoreRef
   std::size_t run_due_timers(BatchBudget& budget, Clock::time_point due_at);
   void request_wake_from_loop_thread() noexcept;
   // The batch ends early: the loop shut down, or a callback stopped the run() it runs in.

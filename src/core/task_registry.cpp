@@ -4,31 +4,30 @@ namespace runloop::detail {
 
 void TaskRegistry::add(TaskRoot* root) noexcept {
   root->add_ref();
-  root->registry_ = this;
-  root->prev_ = nullptr;
-  root->next_ = head_;
-  if (head_ != nullptr) head_->prev_ = root;
-  head_ = root;
+  TaskLinks* const links = root;
+  links->link_prev = &list_;
+  links->link_next = list_.link_next;
+  list_.link_next->link_prev = links;
+  list_.link_next = links;
 }
 
 void TaskRegistry::remove(TaskRoot* root) noexcept {
-  if (root->registry_ != this) return;
-  if (root->prev_ != nullptr) root->prev_->next_ = root->next_;
-  if (root->next_ != nullptr) root->next_->prev_ = root->prev_;
-  if (head_ == root) head_ = root->next_;
-  root->prev_ = root->next_ = nullptr;
-  root->registry_ = nullptr;
+  TaskLinks* const links = root;
+  if (links->link_next == nullptr) return;
+  links->link_prev->link_next = links->link_next;
+  links->link_next->link_prev = links->link_prev;
+  links->link_prev = links->link_next = nullptr;
   root->release();
 }
 
 void TaskRegistry::abort_all() noexcept {
   // abort() unregisters the task; a destructor in its frame may spawn or abort others,
-  // so always restart from the head.
-  while (head_ != nullptr) {
-    TaskRoot* root = head_;
+  // so always restart from the newest.
+  while (list_.link_next != &list_) {
+    auto* root = static_cast<TaskRoot*>(list_.link_next);
     RootRef keep(root);
     root->abort();
-    if (head_ == root) remove(root);  // still running (on the stack): finishes later
+    if (list_.link_next == root) remove(root);  // still running (on the stack): finishes later
   }
 }
 

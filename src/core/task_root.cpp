@@ -96,7 +96,7 @@ void TaskRoot::abort_unstarted() noexcept {
 void TaskRoot::request_stop() noexcept {
   // Sequentially consistent with stop_token(): either this sees the source, or the source's
   // creator sees the flag.
-  stop_requested_.store(true);
+  flags_.fetch_or(kStopRequested);
   if (std::stop_source* source = stop_source_.load()) source->request_stop();
 }
 
@@ -106,7 +106,7 @@ std::stop_token TaskRoot::stop_token() {
     // Made on first use only: most tasks never ask, and a stop state is an allocation.
     source = new std::stop_source();
     stop_source_.store(source);
-    if (stop_requested_.load()) source->request_stop();
+    if ((flags_.load() & kStopRequested) != 0) source->request_stop();
   }
   return source->get_token();
 }
@@ -126,7 +126,7 @@ void TaskRoot::finish(bool aborted) noexcept {
   // Destroying the frame runs the destructors of its locals here, on the loop thread; they
   // may spawn, abort, schedule, or stop awaiting this task.
   if (auto frame = std::exchange(frame_, {})) frame.destroy();
-  if (registry_ != nullptr) registry_->remove(this);
+  TaskRegistry::remove(this);
   // Registered newest first: reversed, they are woken in the order they began to wait.
   JoinWaiter* waiters = nullptr;
   while (waiters_ != nullptr) {

@@ -1,17 +1,19 @@
-#include "core/timer_heap.hpp"
-
+// The timer store, the public operations and the 4-ary heap of far deadlines; the wheel of
+// near ones is in timer_wheel.cpp. See timer_heap.hpp for the layout and why.
 #include <algorithm>
 #include <cstring>
 #include <new>
 #include <utility>
+
+#include "core/timer_heap.hpp"
 
 namespace runloop::detail {
 namespace {
 
 constexpr std::align_val_t kLine{64};
 
-// Asks for a cache line ahead of use: the heap's next top and its callback are random
-// memory, fetched while the current callback runs.
+// Asks for a cache line ahead of use: the next timers' entries are random memory, fetched
+// while the current callback runs.
 template <class T>
 void prefetch(const T* address) noexcept {
 #if defined(__GNUC__) || defined(__clang__)
@@ -21,90 +23,168 @@ void prefetch(const T* address) noexcept {
 #endif
 }
 
+// `mask` all ones: a, else b. Without a branch.
+template <class T>
+T select(std::uint64_t mask, T a, T b) noexcept {
+  const auto ua = static_cast<std::uint64_t>(a), ub = static_cast<std::uint64_t>(b);
+  return static_cast<T>(ub ^ ((ua ^ ub) & mask));
+}
+
 }  // namespace
 
 TimerHeap::Nodes::~Nodes() {
-  if (data_ != nullptr) ::operator delete(data_, kLine);
+  for (Node* block : blocks_) ::operator delete(block, kLine);
 }
 
-void TimerHeap::Nodes::grow_by_one() {
-  if (size_ == capacity_) {
-    const std::size_t capacity = capacity_ < 64 ? 64 : 2 * capacity_;
-    auto* data = static_cast<Node*>(::operator new((capacity + kPad) * sizeof(Node), kLine));
-    if (data_ != nullptr) {
-      std::memcpy(static_cast<void*>(data), data_, (size_ + kPad) * sizeof(Node));
-      ::operator delete(data_, kLine);
-    }
-    data_ = data;
-    capacity_ = capacity;
+void TimerHeap::Nodes::reserve(std::size_t size) {
+  while (size + kPad > (blocks_.size() << kBlockBits)) {
+    if (blocks_.size() == blocks_.capacity()) blocks_.reserve(2 * blocks_.size() + 1);
+    blocks_.push_back(static_cast<Node*>(::operator new(sizeof(Node) << kBlockBits, kLine)));
   }
-  ++size_;
 }
 
-TimerHeap::Id TimerHeap::push(Clock::time_point deadline, Callback callback) {
-  heap_.grow_by_one();  // may throw: nothing else is changed yet
-  std::uint32_t slot = free_head_;
-  if (slot != kNoSlot) {
-    free_head_ = slots_[slot].next_free;
-  } else {
-    try {
-      slot = static_cast<std::uint32_t>(slots_.size());
-      if ((slot >> kChunkBits) == chunks_.size()) {
-        std::unique_ptr<Callback[]> chunk(new Callback[std::size_t{1} << kChunkBits]);
-        chunks_.push_back(std::move(chunk));
-      }
-      slots_.emplace_back();
-    } catch (...) {
-      heap_.pop_back();
-      throw;
-    }
+void TimerHeap::ChunkDeleter::operator()(Entry* chunk) const noexcept {
+  ::operator delete(static_cast<void*>(chunk), kLine);
+}
+
+TimerHeap::TimerHeap(unsigned bucket_bits, unsigned ring_bits) noexcept
+    : bucket_bits_(bucket_bits), ring_bits_(ring_bits), ring_mask_((1u << ring_bits) - 1) {}
+
+TimerHeap::~TimerHeap() {
+  for (std::uint32_t slot = 0; slot < slot_count_; ++slot) entry(slot).~Entry();
+  if (buckets_) {
+    for (std::uint32_t b = 0; b <= ring_mask_; ++b) ::operator delete(buckets_[b].nodes);
   }
-  Slot& s = slots_[slot];
-  ++s.generation;  // odd: pending
-  s.sequence = next_sequence_++;
-  callback_at(slot) = std::move(callback);
+  while (spare_ != nullptr) {
+    Spare* const spare = spare_;
+    spare_ = spare->next;
+    spare->~Spare();
+    ::operator delete(static_cast<void*>(spare));
+  }
+}
+
+void TimerHeap::add_chunk() {
+  // Everything that may throw comes first, so a failure changes nothing.
+  const std::size_t slots = (chunks_.size() + 1) << kChunkBits;
+  if (chunks_.size() == chunks_.capacity()) chunks_.reserve(2 * chunks_.size() + 1);
+  if (generations_.capacity() < slots) {
+    const std::size_t capacity = std::max(slots, 2 * generations_.capacity());
+    generations_.reserve(capacity);
+    live_bits_.reserve(capacity / 64);
+    plain_bits_.reserve(capacity / 64);
+  }
+  if (free_capacity_ < slots) {
+    const std::size_t capacity = std::max(slots, 2 * free_capacity_);
+    std::unique_ptr<std::uint32_t[]> free_slots(new std::uint32_t[capacity]);
+    if (free_count_ > 0) {
+      std::memcpy(free_slots.get(), free_slots_.get(), free_count_ * sizeof(std::uint32_t));
+    }
+    free_slots_ = std::move(free_slots);
+    free_capacity_ = capacity;
+  }
+  chunks_.emplace_back(static_cast<Entry*>(::operator new(sizeof(Entry) << kChunkBits, kLine)));
+  generations_.resize(slots);     // within capacity
+  live_bits_.resize(slots / 64);  // likewise
+  plain_bits_.resize(slots / 64);
+}
+
+std::uint32_t TimerHeap::allocate_slot() {
+  if (free_count_ > 0) return free_slots_[--free_count_];
+  if ((slot_count_ >> kChunkBits) == chunks_.size()) add_chunk();
+  const std::uint32_t slot = slot_count_;
+  ::new (static_cast<void*>(&entry(slot))) Entry();
+  ++slot_count_;
+  return slot;
+}
+
+void TimerHeap::retire(std::uint32_t slot) noexcept {
+  ++generations_[slot];  // even: fired, cancelled or taken
+  set_bit(live_bits_, slot, false);
+}
+
+TimerHeap::Id TimerHeap::push(Clock::time_point deadline, Callback&& callback) {
+  const Clock::rep at = deadline.time_since_epoch().count();
+  // Room first (each may throw, leaving the timers as they were), then nothing throws.
+  const bool to_wheel = prepare_wheel_push(at);
+  if (!to_wheel) heap_.reserve(heap_.size() + 1);
+  const std::uint32_t slot = allocate_slot();
+  Entry& e = entry(slot);
+  set_bit(plain_bits_, slot, callback.trivially_destructible());
+  e.callback = std::move(callback);  // over a dead plain callback, if any: nothing to destroy
+  e.sequence = next_sequence_++;
+  const std::uint32_t generation = ++generations_[slot];  // odd: pending
+  set_bit(live_bits_, slot, true);
   ++live_;
-  sift_up(heap_.size() - 1, Node{deadline.time_since_epoch().count(), slot});
-  return Id{slot, s.generation};
+  if (to_wheel) {
+    wheel_insert(Node{at, slot});
+  } else {
+    heap_push(Node{at, slot});
+  }
+  return Id{slot, generation};
 }
 
-Callback TimerHeap::remove(Id id) noexcept {
-  if (!contains(id)) return {};
-  ++slots_[id.slot].generation;  // even: cancelled; the slot stays with its tombstone
+bool TimerHeap::remove(Id id, Callback& out) noexcept {
+  if (!contains(id)) return false;
+  retire(id.slot);  // the slot stays with its tombstone
   --live_;
-  Callback callback = std::move(callback_at(id.slot));
-  drop_dead_top();
+  if (!bit(plain_bits_, id.slot)) out = std::move(entry(id.slot).callback);
+  if (front_ != kNoBucket && buckets_[front_].nodes[buckets_[front_].head].slot == id.slot) {
+    settle_front();
+  } else if (!heap_.empty() && heap_[0].slot == id.slot) {
+    drop_dead_top();
+  }
   compact_if_sparse();
-  return callback;
+  return true;
 }
 
-bool TimerHeap::contains(Id id) const noexcept {
-  return (id.generation & 1u) != 0 && id.slot < slots_.size() &&
-         slots_[id.slot].generation == id.generation;
+const TimerHeap::Node* TimerHeap::first(bool& from_wheel) const noexcept {
+  const Node* wheel = nullptr;
+  if (front_ != kNoBucket) wheel = &buckets_[front_].nodes[buckets_[front_].head];
+  const Node* heap = heap_.empty() ? nullptr : &heap_[0];
+  from_wheel = wheel != nullptr && (heap == nullptr || !earlier(*heap, *wheel));
+  return from_wheel ? wheel : heap;
 }
 
 std::optional<TimerHeap::Clock::time_point> TimerHeap::next_deadline() const noexcept {
-  if (heap_.empty()) return {};
-  return Clock::time_point(Clock::duration(heap_[0].deadline));
+  bool from_wheel = false;
+  const Node* node = first(from_wheel);
+  if (node == nullptr) return {};
+  return Clock::time_point(Clock::duration(node->deadline));
 }
 
 bool TimerHeap::pop_due(Clock::time_point now, std::uint64_t sequence_limit,
                         Callback& out) noexcept {
-  if (heap_.empty()) return false;
-  const Node top = heap_[0];  // live, by the invariant
-  Slot& s = slots_[top.slot];
-  if (top.deadline > now.time_since_epoch().count() || s.sequence >= sequence_limit) {
-    return false;
+  bool from_wheel = false;
+  const Node* top = first(from_wheel);  // live, by the invariants
+  if (top == nullptr || top->deadline > now.time_since_epoch().count()) return false;
+  const Node node = *top;
+  Entry& e = entry(node.slot);
+  if (e.sequence >= sequence_limit) return false;
+  if (from_wheel) {
+    ++buckets_[front_].head;
+    --wheel_nodes_;
+  } else {
+    pop_top();
   }
-  pop_top();
-  ++s.generation;  // even: fired
+  retire(node.slot);
   --live_;
-  out = std::move(callback_at(top.slot));
-  free_slot(top.slot);
-  drop_dead_top();
-  if (!heap_.empty()) {
-    prefetch(&slots_[heap_[0].slot]);
-    prefetch(&callback_at(heap_[0].slot));
+  out = std::move(e.callback);
+  free_slot(node.slot);
+  if (from_wheel) {
+    settle_front();
+  } else {
+    drop_dead_top();
+  }
+  // The next timers come in order from the front: fetch what their pops will touch (entry
+  // and generation, both random memory) a few timers ahead.
+  if (front_ != kNoBucket) {
+    const Bucket& k = buckets_[front_];
+    const std::uint32_t ahead = k.head + 3 < k.size ? k.head + 3 : k.head;
+    prefetch(&entry(k.nodes[ahead].slot));
+    prefetch(&generations_[k.nodes[ahead].slot]);
+  } else if (!heap_.empty()) {
+    prefetch(&entry(heap_[0].slot));
+    prefetch(&generations_[heap_[0].slot]);
   }
   return true;
 }
@@ -112,22 +192,42 @@ bool TimerHeap::pop_due(Clock::time_point now, std::uint64_t sequence_limit,
 std::vector<Callback> TimerHeap::take_all() noexcept {
   std::vector<Callback> callbacks;
   callbacks.reserve(live_);
-  for (std::size_t i = 0; i < heap_.size(); ++i) {
-    const std::uint32_t slot = heap_[i].slot;
-    if (is_live(heap_[i])) {
-      ++slots_[slot].generation;
-      callbacks.push_back(std::move(callback_at(slot)));
+  const auto take = [&](const Node& node) {
+    if (is_live(node.slot)) {
+      retire(node.slot);
+      callbacks.push_back(std::move(entry(node.slot).callback));
     }
-    free_slot(slot);
+    free_slot(node.slot);
+  };
+  if (buckets_) {
+    for (std::uint32_t b = 0; b <= ring_mask_; ++b) {
+      const Bucket& k = buckets_[b];
+      for (std::uint32_t i = k.head; i < k.size; ++i) take(k.nodes[i]);
+    }
   }
+  clear_wheel();
+  for (std::size_t i = 0; i < heap_.size(); ++i) take(heap_[i]);
   heap_.clear();
   live_ = 0;
   return callbacks;
 }
 
-void TimerHeap::free_slot(std::uint32_t slot) noexcept {
-  slots_[slot].next_free = free_head_;
-  free_head_ = slot;
+void TimerHeap::compact_if_sparse() noexcept {
+  // Rebuilding costs O(timers) and happens only once tombstones outnumber live timers, so it
+  // is O(1) per cancel, amortised. Liveness comes from the bitmap, not the entries.
+  const std::size_t dead = wheel_nodes_ + heap_.size() - live_;
+  if (dead < 64 || dead <= live_) return;
+  compact_wheel();
+  compact_heap();
+}
+
+// The least of the children first .. end - 1 (at least one), in the exact order.
+std::size_t TimerHeap::least_child(std::size_t first, std::size_t end) const noexcept {
+  std::size_t best = first;
+  for (std::size_t child = first + 1; child < end; ++child) {
+    if (earlier(heap_[child], heap_[best])) best = child;
+  }
+  return best;
 }
 
 void TimerHeap::sift_up(std::size_t index, Node node) noexcept {
@@ -145,11 +245,7 @@ void TimerHeap::sift_down(std::size_t index, Node node) noexcept {
   for (;;) {
     const std::size_t first = index * kArity + 1;
     if (first >= size) break;
-    const std::size_t end = std::min(first + kArity, size);
-    std::size_t best = first;
-    for (std::size_t child = first + 1; child < end; ++child) {
-      if (earlier(heap_[child], heap_[best])) best = child;
-    }
+    const std::size_t best = least_child(first, std::min(first + kArity, size));
     if (!earlier(heap_[best], node)) break;
     heap_[index] = heap_[best];
     index = best;
@@ -157,33 +253,70 @@ void TimerHeap::sift_down(std::size_t index, Node node) noexcept {
   heap_[index] = node;
 }
 
+void TimerHeap::heap_push(Node node) noexcept {
+  heap_.grow_by_one();
+  sift_up(heap_.size() - 1, node);
+}
+
 void TimerHeap::pop_top() noexcept {
-  const Node last = heap_[heap_.size() - 1];
+  const std::size_t size = heap_.size() - 1;
+  const Node last = heap_[size];
   heap_.pop_back();
-  if (!heap_.empty()) sift_down(0, last);
+  if (size == 0) return;
+  // The hole goes down to a leaf, then `last` (a late node, as it was a leaf) up from there.
+  // Where all four children exist, the least deadline is picked without branches, whose
+  // outcome would be random; only a possible tie for it needs the exact order.
+  std::size_t hole = 0;
+  for (;;) {
+    const std::size_t first = hole * kArity + 1;
+    if (first + kArity > size) break;
+    const Node* c = &heap_[first];  // the row lies in one block
+    const Clock::rep d0 = c[0].deadline, d1 = c[1].deadline;
+    const Clock::rep d2 = c[2].deadline, d3 = c[3].deadline;
+    // Selections by mask arithmetic: compilers turn a ?: or std::min on these into a branch.
+    const std::uint64_t lt_a = 0 - static_cast<std::uint64_t>(d1 < d0);  // all ones or zero
+    const std::uint64_t lt_b = 0 - static_cast<std::uint64_t>(d3 < d2);
+    const Clock::rep da = select(lt_a, d1, d0);
+    const Clock::rep db = select(lt_b, d3, d2);
+    const std::uint64_t lt = 0 - static_cast<std::uint64_t>(db < da);
+    std::size_t best = first + select(lt, 2 + (lt_b & 1), lt_a & 1);
+    if ((da == db) | (d0 == d1) | (d2 == d3)) best = least_child(first, first + kArity);
+    heap_[hole] = heap_[best];
+    hole = best;
+  }
+  const std::size_t first = hole * kArity + 1;
+  if (first < size) {  // a last, partial row of children, which have none
+    const std::size_t best = least_child(first, size);
+    heap_[hole] = heap_[best];
+    hole = best;
+  }
+  sift_up(hole, last);
 }
 
 void TimerHeap::drop_dead_top() noexcept {
-  while (!heap_.empty() && !is_live(heap_[0])) {
+  while (!heap_.empty() && !is_live(heap_[0].slot)) {
     const std::uint32_t slot = heap_[0].slot;
     pop_top();
     free_slot(slot);  // its tombstone is gone: the slot may serve a new timer
   }
 }
 
-void TimerHeap::compact_if_sparse() noexcept {
-  // Rebuilding costs O(heap size) and happens only once tombstones outnumber live timers,
-  // so it is O(1) per cancel, amortised.
-  const std::size_t dead = heap_.size() - live_;
-  if (dead < 64 || dead <= live_) return;
+void TimerHeap::compact_heap() noexcept {
+  // Without branches: whether a node is live is random. A live node is also written to the
+  // free stack, one past the slots freed so far; the stack has room for every slot.
+  const std::size_t size = heap_.size();
+  std::uint32_t* const free = free_slots_.get();
+  std::size_t freed = free_count_;
   std::size_t kept = 0;
-  for (std::size_t i = 0; i < heap_.size(); ++i) {
-    if (is_live(heap_[i])) {
-      heap_[kept++] = heap_[i];
-    } else {
-      free_slot(heap_[i].slot);
-    }
+  for (std::size_t i = 0; i < size; ++i) {
+    const Node n = heap_[i];
+    const std::size_t live = (live_bits_[n.slot >> 6] >> (n.slot & 63)) & 1u;
+    heap_[kept] = n;
+    free[freed] = n.slot;
+    kept += live;
+    freed += live ^ 1u;
   }
+  free_count_ = freed;
   heap_.resize_down(kept);
   if (kept < 2) return;
   for (std::size_t i = (kept - 2) / kArity + 1; i-- > 0;) sift_down(i, heap_[i]);

@@ -11,25 +11,37 @@
 namespace runloop::detail {
 
 // Pending timers ordered by (deadline, sequence), so equal deadlines fire first-in
-// first-out. Callbacks live in reusable slots addressed by (slot, generation); a stale id
+// first-out. Each timer lives in a reusable slot addressed by (slot, generation); a stale id
 // (fired or cancelled) is recognised by its generation.
 //
-// Shaped by measurement (bench/, 100k timers scheduled in random order): popping is bound
-// by cache misses, and the first version (a binary heap that kept every slot's heap
-// position up to date, so each sift step also wrote a random slot) cost ~250 ns per pop and
-// ~290 ns per schedule + cancel. So:
-// - Cancel is lazy: it destroys nothing in the heap, it takes the callback (O(1)) and leaves
-//   the node as a tombstone, dropped when it reaches the top. The heap is rebuilt when
-//   tombstones outnumber live timers, so memory stays bounded when most timers are
-//   cancelled (timeouts usually are). With no positions to maintain, sifting touches only
-//   the heap array.
-// - A node is 16 bytes (deadline, slot), and the heap is 4-ary with each node's four
-//   children in one 64-byte cache line: half the depth of a binary heap, one line per level.
-//   The sequence lives in the slot and is read only to break ties. A cancelled timer's slot
-//   is not reused until its tombstone has left the heap, so a node's slot always describes
-//   that node's timer.
-// - Callbacks sit in fixed-size chunks, never moved when the store grows.
-// Invariant: the top of the heap, if any, is a live timer, so next_deadline() is exact.
+// Shaped by measurement (bench/ case 3: 100k timers scheduled in random order, then fired
+// over 1 s or cancelled in random order; docs/benchmarks.md). With 100k timers nothing fits
+// in L2, and between two wake-ups of a loop the caches go cold, so the cost is cache misses:
+// a heap pop missed once per level, ~1 µs per timer. So the order is kept in two places:
+// - A wheel of buckets, each 2^bucket_bits ns wide (~1 ms), over a window of 2^ring_bits
+//   buckets (~1 s) from `base_`. A push appends to its bucket. The earliest non-empty bucket
+//   (the front) is sorted when it becomes the front and kept sorted, and timers are popped
+//   from its head: in order, from contiguous memory, and the entries of the next few are
+//   prefetched. Sorting costs ~log2(bucket size) comparisons per timer.
+// - A 4-ary heap (timer_heap.cpp) for deadlines past the window, moved into the wheel as the
+//   window reaches them. Its nodes are 16 bytes and each node's four children share one
+//   64-byte line; a pop sends the hole down choosing the least child without branches, then
+//   sifts the last node up (Floyd's trick).
+// The next timer is the lesser of the front's head and the heap's top, compared exactly; a
+// timer placed in either is in order, so falling back to the heap (say, when a bucket cannot
+// grow) is always correct.
+//
+// The store: a slot's callback and sequence fill one 64-byte line (Entry). What a cancel needs
+// is kept apart and dense: generations (4 bytes per slot), a bitmap of the live slots and one
+// of the "plain" slots, whose callback needs no destruction (trivially destructible: most
+// lambdas). Cancelling a plain timer touches no entry. Cancel is lazy: the node stays as a
+// tombstone until it reaches the front (or the top), and everything is rebuilt when
+// tombstones outnumber live timers, reading only the live bitmap. A cancelled timer's slot is
+// not reused until its tombstone is gone, so a node's slot always describes its timer. Free
+// slots are a stack: a new timer reuses the line freed last, the likeliest to be cached.
+// Invariants: the front's head and the heap's top, where they exist, are live; the front is
+// the first non-empty bucket of the window and is sorted; every wheel node lies in its
+// bucket's interval of the window.
 class TimerHeap {
  public:
   using Clock = std::chrono::steady_clock;
@@ -39,15 +51,23 @@ class TimerHeap {
     std::uint32_t generation = 0;
   };
 
-  TimerHeap() = default;
+  // A bucket spans 2^bucket_bits ns, the window 2^ring_bits buckets. The defaults (~1.05 ms,
+  // 1024 buckets: ~1.07 s ahead) suit real time; tests shrink them to reach every path.
+  explicit TimerHeap(unsigned bucket_bits = 20, unsigned ring_bits = 10) noexcept;
   TimerHeap(const TimerHeap&) = delete;
   TimerHeap& operator=(const TimerHeap&) = delete;
+  ~TimerHeap();
 
-  Id push(Clock::time_point deadline, Callback callback);
-  // Removes a pending timer and returns its callback for the caller to destroy (its
-  // destructor may re-enter the heap). Returns an empty Callback for a stale id.
-  Callback remove(Id id) noexcept;
-  bool contains(Id id) const noexcept;
+  // Takes the callback only if it succeeds (else it throws and `callback` is untouched).
+  Id push(Clock::time_point deadline, Callback&& callback);
+  // Removes a pending timer; false for a stale id. Its callback goes to `out` for the
+  // caller to destroy (its destructor may re-enter the heap), unless destroying it would do
+  // nothing: then `out` is left empty and the callback's memory is not even read.
+  bool remove(Id id, Callback& out) noexcept;
+  bool contains(Id id) const noexcept {
+    return (id.generation & 1u) != 0 && id.slot < slot_count_ &&
+           generations_[id.slot] == id.generation;
+  }
 
   bool empty() const noexcept { return live_ == 0; }
   std::size_t size() const noexcept { return live_; }
@@ -66,19 +86,39 @@ class TimerHeap {
     Clock::rep deadline;
     std::uint32_t slot;
   };
-  struct Slot {
+  // Where a pending timer's callback is not plain, or it fired, `callback` is emptied; a
+  // cancelled plain one is left as it was, and is dead: nothing may run it.
+  struct alignas(64) Entry {
+    Callback callback;
     std::uint64_t sequence = 0;
-    std::uint32_t generation = 0;  // odd while the timer is pending
-    std::uint32_t next_free = 0;
   };
-  static constexpr std::uint32_t kNoSlot = UINT32_MAX;
+  static_assert(sizeof(Entry) == 64, "one cache line per timer");
+  struct Bucket {
+    Node* nodes = nullptr;  // [head, size) pending or tombstones
+    std::uint32_t size = 0;
+    std::uint32_t capacity = 0;
+    std::uint32_t head = 0;
+    bool sorted = true;  // [head, size) in order
+  };
+  // An empty bucket's storage, kept for the next bucket to fill (at least 8 nodes: room).
+  struct Spare {
+    Spare* next;
+    std::uint32_t capacity;
+  };
+  static_assert(sizeof(Spare) <= 8 * sizeof(Node));
+  static constexpr std::uint32_t kNoBucket = UINT32_MAX;
   static constexpr std::size_t kArity = 4;
   // Node i is stored at i + kPad, so that the children of every node (kArity * i + 1 ...)
   // start on a cache-line boundary.
   static constexpr std::size_t kPad = kArity - 1;
-  static constexpr std::uint32_t kChunkBits = 8;  // 256 callbacks (16 KiB) per chunk
+  // 1024 entries (64 KiB) per chunk: few allocations, each of which may fault in a page of
+  // its own for malloc's header.
+  static constexpr std::uint32_t kChunkBits = 10;
+  static constexpr std::uint32_t kChunkMask = (1u << kChunkBits) - 1;
 
-  // The heap's storage: a vector of Nodes whose buffer is aligned to a cache line.
+  // The heap's storage: nodes in fixed-size, line-aligned blocks. Growing never copies nor
+  // moves a node: no pause at a doubling, no second buffer to fault in (fresh pages cost
+  // 1-20 µs each on a VM). A row of children lies in one line of one block.
   class Nodes {
    public:
     Nodes() = default;
@@ -87,40 +127,126 @@ class TimerHeap {
     ~Nodes();
     std::size_t size() const noexcept { return size_; }
     bool empty() const noexcept { return size_ == 0; }
-    Node& operator[](std::size_t i) noexcept { return data_[i + kPad]; }
-    const Node& operator[](std::size_t i) const noexcept { return data_[i + kPad]; }
-    void grow_by_one();  // may throw; the new last node is uninitialised
+    Node& operator[](std::size_t i) noexcept {
+      const std::size_t at = i + kPad;
+      return blocks_[at >> kBlockBits][at & kBlockMask];
+    }
+    const Node& operator[](std::size_t i) const noexcept {
+      const std::size_t at = i + kPad;
+      return blocks_[at >> kBlockBits][at & kBlockMask];
+    }
+    void reserve(std::size_t size);           // may throw; then growing up to `size` cannot
+    void grow_by_one() noexcept { ++size_; }  // the new last node is uninitialised
     void pop_back() noexcept { --size_; }
     void resize_down(std::size_t size) noexcept { size_ = size; }
     void clear() noexcept { size_ = 0; }
 
    private:
-    Node* data_ = nullptr;
+    static constexpr std::size_t kBlockBits = 12;  // 4096 nodes (64 KiB) per block
+    static constexpr std::size_t kBlockMask = (std::size_t{1} << kBlockBits) - 1;
+    std::vector<Node*> blocks_;
     std::size_t size_ = 0;
-    std::size_t capacity_ = 0;  // nodes, not counting the padding
   };
 
+  struct ChunkDeleter {
+    void operator()(Entry* chunk) const noexcept;
+  };
+  using Chunk = std::unique_ptr<Entry, ChunkDeleter>;
+
+  // The store (timer_heap.cpp).
+  Entry& entry(std::uint32_t slot) noexcept {
+    return chunks_[slot >> kChunkBits].get()[slot & kChunkMask];
+  }
+  const Entry& entry(std::uint32_t slot) const noexcept {
+    return chunks_[slot >> kChunkBits].get()[slot & kChunkMask];
+  }
+  static bool bit(const std::vector<std::uint64_t>& bits, std::uint32_t i) noexcept {
+    return (bits[i >> 6] >> (i & 63)) & 1u;
+  }
+  static void set_bit(std::vector<std::uint64_t>& bits, std::uint32_t i, bool value) noexcept {
+    const std::uint64_t mask = std::uint64_t{1} << (i & 63);
+    bits[i >> 6] = (bits[i >> 6] & ~mask) | (value ? mask : 0);
+  }
+  bool is_live(std::uint32_t slot) const noexcept { return bit(live_bits_, slot); }
   bool earlier(const Node& a, const Node& b) const noexcept {
     return a.deadline < b.deadline ||
-           (a.deadline == b.deadline && slots_[a.slot].sequence < slots_[b.slot].sequence);
+           (a.deadline == b.deadline && entry(a.slot).sequence < entry(b.slot).sequence);
   }
-  bool is_live(const Node& node) const noexcept { return (slots_[node.slot].generation & 1u) != 0; }
-  Callback& callback_at(std::uint32_t slot) noexcept {
-    return chunks_[slot >> kChunkBits][slot & ((1u << kChunkBits) - 1)];
-  }
-  void free_slot(std::uint32_t slot) noexcept;
-  void sift_up(std::size_t index, Node node) noexcept;
-  void sift_down(std::size_t index, Node node) noexcept;
-  void pop_top() noexcept;
-  void drop_dead_top() noexcept;
+  std::uint32_t allocate_slot();  // may throw
+  void add_chunk();               // may throw
+  void free_slot(std::uint32_t slot) noexcept { free_slots_[free_count_++] = slot; }
+  // Ends a timer that leaves its place (fired or taken): its generation and live bit.
+  void retire(std::uint32_t slot) noexcept;
+  // The earliest node, from the front or the heap, if any (`from_wheel` says which).
+  const Node* first(bool& from_wheel) const noexcept;
   void compact_if_sparse() noexcept;
 
-  Nodes heap_;  // live timers and tombstones
-  std::vector<Slot> slots_;
-  std::vector<std::unique_ptr<Callback[]>> chunks_;
-  std::uint32_t free_head_ = kNoSlot;
+  // The heap (timer_heap.cpp).
+  std::size_t least_child(std::size_t first, std::size_t end) const noexcept;
+  void sift_up(std::size_t index, Node node) noexcept;
+  void sift_down(std::size_t index, Node node) noexcept;
+  void heap_push(Node node) noexcept;  // room reserved
+  void pop_top() noexcept;
+  void drop_dead_top() noexcept;
+  void compact_heap() noexcept;
+
+  // The wheel (timer_wheel.cpp).
+  std::uint32_t bucket_of(Clock::rep deadline) const noexcept {
+    return static_cast<std::uint32_t>(deadline >> bucket_bits_) & ring_mask_;
+  }
+  // Position of bucket `b` in the window: 0 for the bucket at base_.
+  std::uint32_t position(std::uint32_t b) const noexcept {
+    return (b - bucket_of(base_)) & ring_mask_;
+  }
+  bool in_window(Clock::rep deadline) const noexcept {
+    return deadline >= base_ &&
+           static_cast<std::uint64_t>(deadline) - static_cast<std::uint64_t>(base_) <
+               (std::uint64_t{1} << (bucket_bits_ + ring_bits_));
+  }
+  // Makes room for a push at `deadline` (may throw): moves the window back over it when it
+  // is earlier, then returns whether it goes to the wheel (its bucket has room) or the heap.
+  bool prepare_wheel_push(Clock::rep deadline);
+  void wheel_insert(Node node) noexcept;  // room reserved
+  bool reserve_bucket(Bucket& bucket, bool may_throw);
+  void empty_bucket(std::uint32_t b) noexcept;  // its storage to the spares
+  std::uint32_t first_nonempty(std::uint32_t from_position) const noexcept;
+  // Restores the front's invariants (sorted, a live head; an emptied bucket hands over to
+  // the next one) without moving the window.
+  void fix_front() noexcept;
+  // The same after the front's head left, then moves the window up to the front.
+  void settle_front() noexcept;
+  void sort_bucket(Bucket& bucket) noexcept;
+  void migrate() noexcept;
+  void compact_wheel() noexcept;
+  void clear_wheel() noexcept;
+
+  const unsigned bucket_bits_;
+  const unsigned ring_bits_;
+  const std::uint32_t ring_mask_;
+
+  // The store.
+  std::vector<Chunk> chunks_;
+  std::vector<std::uint32_t> generations_;  // per slot; odd while its timer is pending
+  std::vector<std::uint64_t> live_bits_;    // bit per slot: pending
+  std::vector<std::uint64_t> plain_bits_;   // bit per slot: its callback needs no destruction
+  // Free slots, a stack with room for every slot: freeing never allocates.
+  std::unique_ptr<std::uint32_t[]> free_slots_;
+  std::size_t free_count_ = 0;
+  std::size_t free_capacity_ = 0;
+  std::uint32_t slot_count_ = 0;  // entries constructed so far
   std::size_t live_ = 0;
   std::uint64_t next_sequence_ = 0;
+
+  // The wheel.
+  std::unique_ptr<Bucket[]> buckets_;    // allocated by the first push
+  std::vector<std::uint64_t> nonempty_;  // bit per bucket
+  Clock::rep base_ = 0;                  // the window's start, a multiple of the bucket width
+  std::uint32_t front_ = kNoBucket;      // the first non-empty bucket of the window
+  std::size_t wheel_nodes_ = 0;          // live and tombstones
+  Spare* spare_ = nullptr;               // storage of emptied buckets
+
+  // The heap: deadlines past the window (or that found no room in it).
+  Nodes heap_;
 };
 
 }  // namespace runloop::detail

@@ -32,6 +32,13 @@ struct JoinWaiter {
   Handle wake_up;        // another coroutine type: its queued resumption
 };
 
+// A task's links in its loop's registry (core/task_registry.hpp): a circular list around
+// the registry's own node, so that a task unlinks itself without a pointer to the registry.
+struct TaskLinks {
+  TaskLinks* link_prev = nullptr;
+  TaskLinks* link_next = nullptr;  // null: not registered
+};
+
 // The loop-side record of one spawned task: owns the root coroutine frame, is the only way
 // a frame of the task is ever resumed, and carries its result to the JoinHandle.
 //
@@ -39,7 +46,7 @@ struct JoinWaiter {
 // frame now) from a running one (destroy it when it next suspends): a frame that is on
 // the stack is never destroyed. Reference counted by the JoinHandle, the loop's registry
 // and every queued wake-up, so a late wake-up finds out that the task ended meanwhile.
-class RUNLOOP_API TaskRoot {
+class RUNLOOP_API TaskRoot : private TaskLinks {
  public:
   TaskRoot() noexcept = default;
   TaskRoot(const TaskRoot&) = delete;
@@ -101,25 +108,24 @@ class RUNLOOP_API TaskRoot {
   enum class State : std::uint8_t { Suspended, Running, Done };
   static constexpr std::uint8_t kFinished = 1;
   static constexpr std::uint8_t kHandleDropped = 2;
+  static constexpr std::uint8_t kStopRequested = 4;
 
   void abort_on_loop_thread() noexcept;
   void finish(bool aborted) noexcept;
   void publish_finished() noexcept;
   void wake(JoinWaiter& waiter) noexcept;
 
-  std::atomic<std::size_t> refs_{1};
-  std::atomic<std::uint8_t> flags_{0};
-  std::atomic<bool> stop_requested_{false};
+  // One of these per suspended task, so packed (issue 15: bytes per task): the small
+  // fields share one word, and the registry links need no pointer to the registry.
+  std::atomic<std::uint32_t> refs_{1};
+  std::atomic<std::uint8_t> flags_{0};  // kFinished, kHandleDropped, kStopRequested
+  State state_ = State::Suspended;      // the rest: loop thread only
+  bool frame_done_ = false;
+  bool abort_requested_ = false;
   std::atomic<std::stop_source*> stop_source_{nullptr};  // made on first use
   std::coroutine_handle<> frame_;
   std::uint64_t epoch_ = 0;
-  State state_ = State::Suspended;
-  bool frame_done_ = false;
-  bool abort_requested_ = false;
   JoinWaiter* waiters_ = nullptr;
-  TaskRegistry* registry_ = nullptr;  // set while registered with a live loop
-  TaskRoot* prev_ = nullptr;
-  TaskRoot* next_ = nullptr;
 };
 
 // An owning reference to a TaskRoot.
