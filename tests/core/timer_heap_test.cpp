@@ -9,7 +9,7 @@
 #endif
 
 #include <array>
-#include <climits>
+#include <cstdint>
 #include <cstdlib>
 #include <iterator>
 #include <map>
@@ -24,7 +24,11 @@ namespace {
 
 using Clock = TimerHeap::Clock;
 
-Clock::time_point at(long ticks) {
+// Nanoseconds of the steady clock: 64 bits everywhere (a long is 32 bits on Windows).
+using Ticks = std::int64_t;
+constexpr Ticks kNever = INT64_MAX;
+
+Clock::time_point at(Ticks ticks) {
   return Clock::time_point(Clock::duration(ticks));
 }
 
@@ -88,13 +92,13 @@ TEST(TimerHeap, MatchesAReferenceModel) {
     SCOPED_TRACE(testing::Message()
                  << "seed " << seed << ", wheel " << shape.bucket_bits << "/" << shape.ring_bits);
     std::mt19937 random(seed);
-    const long range = 1 + (seed / std::size(kShapes) % 8) * 150;  // small: many ties
+    const Ticks range = 1 + (seed / std::size(kShapes) % 8) * 150;  // small: many ties
     auto owned = std::make_shared<int>(0);
     TimerHeap heap(shape.bucket_bits, shape.ring_bits);
-    std::map<std::pair<long, std::uint64_t>, int> model;  // (deadline, sequence) -> tag
+    std::map<std::pair<Ticks, std::uint64_t>, int> model;  // (deadline, sequence) -> tag
     struct Entry {
       TimerHeap::Id id;
-      long deadline;
+      Ticks deadline;
       std::uint64_t sequence;
       bool pending;
     };
@@ -104,9 +108,9 @@ TEST(TimerHeap, MatchesAReferenceModel) {
       const unsigned op = random() % 10;
       if (op < 4) {
         // Now and then a deadline far out of the window: long ago, in an hour, or never.
-        constexpr long kFar[] = {-3'600'000'000'000, -1, 3'600'000'000'000, LONG_MAX};
-        const long deadline =
-            random() % 25 == 0 ? kFar[random() % 4] : static_cast<long>(random() % range);
+        constexpr Ticks kFar[] = {-3'600'000'000'000, -1, 3'600'000'000'000, kNever};
+        const Ticks deadline =
+            random() % 25 == 0 ? kFar[random() % 4] : static_cast<Ticks>(random() % range);
         const int tag = static_cast<int>(entries.size());
         const std::uint64_t sequence = heap.next_sequence();
         // Half the callbacks are not plain (they own a reference), some too big to be inline.
@@ -126,7 +130,7 @@ TEST(TimerHeap, MatchesAReferenceModel) {
         if (entry.pending) model.erase({entry.deadline, entry.sequence});
         entry.pending = false;
       } else if (op < 9) {
-        const long now = random() % 50 == 0 ? LONG_MAX : static_cast<long>(random() % range);
+        const Ticks now = random() % 50 == 0 ? kNever : static_cast<Ticks>(random() % range);
         const std::uint64_t limit = heap.next_sequence() - (random() % 3 == 0 ? random() % 5 : 0);
         Callback callback;
         for (;;) {
@@ -213,25 +217,25 @@ TEST(TimerHeap, ReusedSlotRunsOnlyTheNewCallback) {
 // the heap and come back as the window reaches them. A timer that never fires stays behind.
 TEST(TimerHeap, AnEarlierDeadlineMovesTheWindowBack) {
   TimerHeap heap(0, 3);  // 1 ns buckets, 8 of them
-  std::vector<long> fired;
-  const auto push = [&](long deadline) {
+  std::vector<Ticks> fired;
+  const auto push = [&](Ticks deadline) {
     heap.push(at(deadline), [&fired, deadline] { fired.push_back(deadline); });
   };
   push(20);
   push(25);
-  push(LONG_MAX);
+  push(kNever);
   push(5);   // the window moves back to [5, 13): 20 and 25 go to the heap
   push(12);  // the window's last bucket
   push(6);
   EXPECT_EQ(heap.next_deadline(), at(5));
   Callback callback;
-  for (const long now : {5L, 12L, 24L, 100L}) {
+  for (const Ticks now : {Ticks{5}, Ticks{12}, Ticks{24}, Ticks{100}}) {
     while (heap.pop_due(at(now), heap.next_sequence(), callback)) callback();
     ASSERT_TRUE(heap.next_deadline().has_value());
     EXPECT_GT(*heap.next_deadline(), at(now));
   }
-  EXPECT_EQ(fired, (std::vector<long>{5, 6, 12, 20, 25}));
-  EXPECT_EQ(heap.next_deadline(), at(LONG_MAX));
+  EXPECT_EQ(fired, (std::vector<Ticks>{5, 6, 12, 20, 25}));
+  EXPECT_EQ(heap.next_deadline(), at(kNever));
   EXPECT_EQ(heap.size(), 1u);
 }
 
@@ -246,7 +250,7 @@ TEST(TimerHeap, APeriodicTimerAllocatesOnlyOnItsFirstTick) {
   heap.push(at(0), [&ticks] { ++ticks; });
   Callback callback;
   std::size_t after_first = 0;
-  for (long now = 0; now < 200; now += 5) {  // 40 ticks: two and a half turns of the ring
+  for (Ticks now = 0; now < 200; now += 5) {  // 40 ticks: two and a half turns of the ring
     ASSERT_TRUE(heap.pop_due(at(now), heap.next_sequence(), callback));
     callback();
     heap.push(at(now + 5), std::move(callback));
@@ -290,17 +294,17 @@ void large_heap_pops_in_exact_order(Shape shape) {
   std::mt19937 random(7);
   auto owned = std::make_shared<int>(0);
   TimerHeap heap(shape.bucket_bits, shape.ring_bits);
-  std::map<std::pair<long, std::uint64_t>, int> model;  // (deadline, sequence) -> tag
+  std::map<std::pair<Ticks, std::uint64_t>, int> model;  // (deadline, sequence) -> tag
   std::vector<TimerHeap::Id> ids;
   int fired = -1;
   constexpr int kCount = 50'000;
   for (int tag = 0; tag < kCount; ++tag) {
-    const long deadline = static_cast<long>(random() % 2000);  // ~25 timers per deadline
+    const Ticks deadline = static_cast<Ticks>(random() % 2000);  // ~25 timers per deadline
     model[{deadline, heap.next_sequence()}] = tag;
     ids.push_back(tag % 3 == 0 ? heap.push(at(deadline), [&fired, tag, owned] { fired = tag; })
                                : heap.push(at(deadline), [&fired, tag] { fired = tag; }));
   }
-  std::vector<std::pair<long, std::uint64_t>> keys;
+  std::vector<std::pair<Ticks, std::uint64_t>> keys;
   for (const auto& entry : model) keys.push_back(entry.first);
   std::shuffle(keys.begin(), keys.end(), random);
   for (std::size_t k = 0; k < keys.size() * 2 / 3; ++k) {  // through several rebuilds
@@ -309,7 +313,7 @@ void large_heap_pops_in_exact_order(Shape shape) {
   }
   ASSERT_EQ(heap.size(), model.size());
   Callback callback;
-  for (long now = 0; now < 2000; now += 7) {  // in steps, as a loop pops
+  for (Ticks now = 0; now < 2000; now += 7) {  // in steps, as a loop pops
     while (heap.pop_due(at(now), heap.next_sequence(), callback)) {
       callback();
       callback.reset();
