@@ -95,6 +95,7 @@ TEST(Sender, SendAndWaitReturnsTheResult) {
       EXPECT_TRUE(RunLoop::is_run_loop_thread());
       return 42;
     });
+    sender.send([] {});  // wakes the loop, so that run_until() sees `result` (else it sleeps)
   });
   ASSERT_TRUE(run_until(fixture.loop(), [&] { return result.load() == 42; }));
   worker.join();
@@ -109,6 +110,7 @@ TEST(Sender, SendAndWaitRethrows) {
     } catch (const std::runtime_error& e) {
       caught = std::string(e.what()) == "boom";
     }
+    sender.send([] {});  // wakes the loop, so that run_until() sees `caught` (else it sleeps)
   });
   ASSERT_TRUE(run_until(fixture.loop(), [&] { return caught.load(); }));
   worker.join();
