@@ -367,6 +367,12 @@ namespace bench {
 
 // The contenders; those whose library was not found at configure time are not linked.
 Contender runloop_contender();
+// runloop in host-driven mode under a poll() host (Linux): cases 1-4 only.
+Contender runloop_host_driven_contender();
+// Case 8f: loop-thread CPU per dispatch() with nothing ready (hosts call their fd handlers
+// spuriously), and its floor: the one non-blocking read() of an empty pipe it makes.
+double host_driven_idle_dispatch_ns(int calls);
+double floor_empty_pipe_read_ns(int calls);
 double runloop_send_and_wait_us(int round_trips);
 Contender seed_contender();
 Contender asio_contender();

@@ -6,7 +6,8 @@
 //   --quick   small sizes and one repetition: a smoke test, the figures mean nothing
 //   --reps N  repetitions of every measurement (medians are printed); default 5 (timers 3)
 //   --only    run only the listed cases (1 cross-thread send, 2 same-thread send,
-//             3 timers, 4 round trip, 5 memory, 6 tasks, 7 real-time hand-off)
+//             3 timers, 4 round trip, 5 memory, 6 tasks, 7 real-time hand-off,
+//             8 host-driven mode: its rows 8a-8e come with cases 1-4, 8f with 8)
 //   --contender NAME  measure only the contenders whose name starts with NAME, and no
 //             floors (for profiling one of them under perf or callgrind)
 #include <malloc.h>
@@ -178,13 +179,13 @@ Options parse(int argc, char** argv) {
       options.reps = std::max(1, std::atoi(argv[++i]));
     } else if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
       for (const char* p = argv[++i]; *p != '\0'; ++p) {
-        if (*p >= '1' && *p <= '7') options.only.insert(*p - '0');
+        if (*p >= '1' && *p <= '8') options.only.insert(*p - '0');
       }
     } else if (std::strcmp(argv[i], "--contender") == 0 && i + 1 < argc) {
       options.contender = argv[++i];
     } else {
       std::fprintf(stderr,
-                   "usage: %s [--quick] [--reps N] [--only 1,2,3,4,5,6,7] [--contender NAME]\n",
+                   "usage: %s [--quick] [--reps N] [--only 1,2,3,4,5,6,7,8] [--contender NAME]\n",
                    argv[0]);
       std::exit(2);
     }
@@ -233,7 +234,8 @@ int run(int argc, char** argv) {
   const int timer_reps = options.reps > 0 ? options.reps : options.quick ? 1 : 3;
   const auto wanted = [&](int which) { return options.only.empty() || options.only.count(which); };
 
-  std::vector<Contender> contenders = {runloop_contender(), seed_contender()};
+  std::vector<Contender> contenders = {runloop_contender(), seed_contender(),
+                                       runloop_host_driven_contender()};
 #if defined(RUNLOOP_BENCH_HAVE_ASIO)
   contenders.push_back(asio_contender());
 #endif
@@ -261,6 +263,7 @@ int run(int argc, char** argv) {
   Samples task_frame_bytes;
   Samples rt_send, rt_send_floor, rt_send_full, rt_idle_none, rt_idle_one, rt_idle_ten;
   Samples rt_idle_floor;
+  Samples idle_dispatch, idle_dispatch_floor;
   const double rt_idle_seconds = options.quick ? 0.2 : 2.0;
   const auto start = Clock::now();
   const auto progress = [](const char* what) { std::fprintf(stderr, "  measuring %s...\n", what); };
@@ -274,7 +277,7 @@ int run(int argc, char** argv) {
   const auto measure_one = [&](std::size_t c, bool warm, auto measure, Samples Results::*metric,
                                const auto& arg) {
     const auto f = contenders[c].*measure;
-    if (f == nullptr) return;  // not measured: n/a
+    if (f == nullptr) return;  // not measured for this contender
     (results[c].*metric).add(in_child<double>(warm, [&] { return f(arg); }));
   };
   // One repetition of a case: every contender's `measure(arg)` in turn.
@@ -414,6 +417,19 @@ int run(int argc, char** argv) {
     }
   }
 
+  if (wanted(8) && (options.contender.empty() || options.contender.rfind("runloop", 0) == 0)) {
+    progress("8 host-driven dispatch()");
+    const int calls = options.quick ? 10'000 : 1'000'000;
+    for (int rep = 0; rep < reps; ++rep) {
+      idle_dispatch.add(
+          in_child<double>(kWarm, [&] { return host_driven_idle_dispatch_ns(calls); }));
+      if (floors) {
+        idle_dispatch_floor.add(
+            in_child<double>(kWarm, [&] { return floor_empty_pipe_read_ns(calls); }));
+      }
+    }
+  }
+
   // The table: runloop is contender 0, the seed 1; asio and libuv where built in.
   const auto column = [&](const char* name, Samples Results::*metric) -> std::optional<double> {
     for (std::size_t c = 0; c < contenders.size(); ++c) {
@@ -545,6 +561,44 @@ int run(int argc, char** argv) {
     rows.push_back(against(runloop_row("7e 10 idle senders, 10 ms polls [CPU ms/s]", rt_idle_ten),
                            rt_idle_floor, "sleep"));
   }
+  // 8: host-driven mode under a poll() host, against runloop's own GLib mode.
+  const auto host_driven_row = [&](std::string label, Samples Results::*metric, bool target) {
+    Row row;
+    row.label = std::move(label);
+    row.ours = column("runloop host-driven", metric);
+    row.floor = column("runloop", metric);
+    row.floor_name = "glib mode";
+    if (target) {
+      row.target = "<= 1.2x GLib mode";
+      if (row.ours && row.floor) row.met = *row.ours <= 1.2 * *row.floor;
+    }
+    return row;
+  };
+  if (wanted(1)) {
+    rows.push_back(
+        host_driven_row("8a host-driven: cross-thread send [ns/msg]", &Results::cross_send, true));
+  }
+  if (wanted(2)) {
+    rows.push_back(host_driven_row("8b host-driven: same-thread send [CPU ns/msg]",
+                                   &Results::same_send, false));
+  }
+  if (wanted(3)) {
+    rows.push_back(host_driven_row("8c host-driven: timer lateness median [us]",
+                                   &Results::late_median, false));
+    rows.push_back(
+        host_driven_row("8c' host-driven: timer lateness p99 [us]", &Results::late_p99, false));
+  }
+  if (wanted(4)) {
+    rows.push_back(
+        host_driven_row("8d host-driven: round trip, pinned [us]", &Results::rt_pinned, true));
+    rows.push_back(
+        host_driven_row("8e host-driven: round trip, unpinned [us]", &Results::rt_unpinned, false));
+  }
+  if (wanted(8) && idle_dispatch.median()) {
+    rows.push_back(
+        against(runloop_row("8f host-driven: idle dispatch() [CPU ns/call]", idle_dispatch),
+                idle_dispatch_floor, "read"));
+  }
   print_table(rows);
   std::printf(
       "\nnotes: 1 = one producer thread, loop thread in run() until all ran; floor = bare "
@@ -585,7 +639,13 @@ int run(int argc, char** argv) {
       "rows: loop-thread\n"
       "           CPU per second of run() with that many senders and nothing sent; sleep = a "
       "thread that only\n"
-      "           wakes from poll() every 10 ms (the cost of the wake-ups themselves).\n");
+      "           wakes from poll() every 10 ms (the cost of the wake-ups themselves).\n"
+      "       8 = runloop in host-driven mode under a poll() host (poll on poll_fd(), no "
+      "timeout, then dispatch()),\n"
+      "           against runloop's GLib mode (the runloop column of 1, 2, 3, 4); 8f = "
+      "dispatch() with nothing\n"
+      "           ready (hosts call fd handlers spuriously); read = the non-blocking read() of "
+      "the empty pipe it makes.\n");
   std::printf("total time %.1f s\n", ns_between(start, Clock::now()) / 1e9);
   return 0;
 }

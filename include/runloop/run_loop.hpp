@@ -3,6 +3,7 @@
 #include <chrono>
 #include <concepts>
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <type_traits>
 #include <utility>
@@ -17,9 +18,25 @@
 #include "runloop/sender.hpp"
 #include "runloop/task.hpp"
 
+// Host-driven mode (<runloop/host_driven.hpp>) exists where a host can hand a plugin a file
+// descriptor to watch: Linux and Android.
+#if defined(__linux__)
+#define RUNLOOP_HAS_HOST_DRIVEN 1
+#endif
+
 namespace runloop {
 
 class RunLoopGuard;
+
+#if defined(RUNLOOP_HAS_HOST_DRIVEN)
+// The tag of RunLoop::init(host_driven): attach to no native loop, the host drives the loop
+// through poll_fd() / poll_timeout() / dispatch().
+struct HostDriven {
+  explicit HostDriven() = default;
+};
+// NOLINTNEXTLINE(readability-identifier-naming): a tag value, named like std::in_place
+inline constexpr HostDriven host_driven{};
+#endif
 
 namespace detail {
 
@@ -49,6 +66,13 @@ class RUNLOOP_API RunLoop {
   static void deinit() noexcept;
   // init() + deinit() as RAII; throws RunLoopError when init() fails.
   [[nodiscard]] static RunLoopGuard acquire();
+#if defined(RUNLOOP_HAS_HOST_DRIVEN)
+  // Like init(), but attached to no native loop: the host drives it (<runloop/host_driven.hpp>).
+  // Shares init()'s reference count; asking for the other mode while initialised fails with
+  // AlreadyInitialized.
+  static Result<void, Error> init(HostDriven);
+  [[nodiscard]] static RunLoopGuard acquire(HostDriven);
+#endif
 
   static RunLoop current();
   static Result<RunLoop, Error> try_current() noexcept;
@@ -94,6 +118,18 @@ class RUNLOOP_API RunLoop {
   detail::DelayAwaiter delay(std::chrono::nanoseconds duration) const {
     return detail::DelayAwaiter(epoch_, deadline_after(duration));
   }
+
+#if defined(RUNLOOP_HAS_HOST_DRIVEN)
+  // The driving surface, in either mode (see <runloop/host_driven.hpp>). Loop thread only.
+  // A pipe's read end, readable while work is ready or a timer is due (level-triggered); the
+  // same descriptor until deinit().
+  int poll_fd() const;
+  // How long the host may wait before calling dispatch(): 0 = now, rounded up to whole
+  // milliseconds (never early); empty = nothing scheduled.
+  std::optional<std::chrono::milliseconds> poll_timeout() const;
+  // Runs one bounded batch of what is ready. Never blocks; cheap when nothing is ready.
+  void dispatch() const;
+#endif
 
   // Drives the loop until `task` finishes; returns its value or rethrows its exception.
   // Other work keeps running meanwhile. Throws RunLoopError(NestedBlockOn) when nested,

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "runloop/diagnostics.hpp"  // IWYU pragma: export
 #include "runloop/error.hpp"        // IWYU pragma: export
 #include "runloop/handle.hpp"       // IWYU pragma: export
 #include "runloop/join_handle.hpp"  // IWYU pragma: export

@@ -10,11 +10,27 @@
 // Helpers for tests of code built on runloop.
 namespace runloop::testing {
 
-// init() → spawn → drive the loop until the task finishes → deinit() → its value.
+// One reference on this thread's loop: a new one in init()'s mode, or the loop already here
+// in whichever mode it has (a test fixture of a host-driven plugin).
+inline RunLoopGuard acquire_for_test() {
+#if defined(RUNLOOP_HAS_HOST_DRIVEN)
+  try {
+    return RunLoop::acquire();
+  } catch (const RunLoopError& e) {
+    if (e.error() != Error::AlreadyInitialized) throw;
+    return RunLoop::acquire(host_driven);
+  }
+#else
+  return RunLoop::acquire();
+#endif
+}
+
+// init() → spawn → drive the loop until the task finishes → deinit() → its value. A loop
+// already initialised on this thread is joined, in its mode (init()'s or host-driven).
 // An exception that escapes the task is rethrown here, after the loop was shut down.
 template <class T>
 T run_async(Task<T> task) {
-  auto guard = RunLoop::acquire();
+  auto guard = acquire_for_test();
   return RunLoop::current().block_on(std::move(task));
 }
 

@@ -20,7 +20,7 @@ cmake --preset alooper -S "$RUNLOOP_ROOT" >/dev/null
 log="$(mktemp)"
 status=0
 {
-  git ls-files 'src/core/*.cpp' 'src/backends/glib/*.cpp' |
+  git ls-files 'src/core/*.cpp' 'src/backends/glib/*.cpp' 'src/backends/fd/*.cpp' |
     xargs -P 2 -n 4 clang-tidy -p build/default --quiet
   git ls-files 'src/backends/alooper/*.cpp' | xargs clang-tidy -p build/alooper --quiet
 } >"$log" 2>&1 || status=$?

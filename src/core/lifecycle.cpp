@@ -18,6 +18,7 @@ struct ModuleState {
   int references = 0;
   bool tearing_down = false;
   std::uint64_t last_epoch = 0;
+  detail::LoopMode mode = detail::LoopMode::native;  // of the live loop
   std::atomic<detail::LoopCore*> core{nullptr};
   std::atomic<std::uint64_t> live_epoch{0};  // 0 from the start of shutdown
   std::atomic<std::thread::id> loop_thread{};
@@ -62,12 +63,16 @@ Mailbox* acquire_mailbox(std::uint64_t epoch) noexcept {
 
 }  // namespace detail
 
-Result<void, Error> RunLoop::init() {
+namespace {
+
+Result<void, Error> init_mode(detail::LoopMode mode) {
   std::lock_guard lock(state.mutex);
   if (state.references > 0 || state.tearing_down) {
     if (!on_loop_thread()) return Unexpected(Error::NotRunLoopThread);
     // A destructor running during shutdown cannot revive the loop that is going away.
     if (state.tearing_down) return Unexpected(Error::NotInitialized);
+    // One loop, one mode: a native source and a host's descriptor cannot both be "the" loop.
+    if (mode != state.mode) return Unexpected(Error::AlreadyInitialized);
     ++state.references;
     return {};
   }
@@ -75,7 +80,7 @@ Result<void, Error> RunLoop::init() {
   state.loop_thread.store(std::this_thread::get_id(), std::memory_order_release);
   Result<detail::LoopCore*, Error> core;
   try {
-    core = detail::LoopCore::create(state.last_epoch + 1);
+    core = detail::LoopCore::create(state.last_epoch + 1, mode);
   } catch (...) {
     // Out of memory while attaching: leave the module as it was, not half-initialised.
     state.loop_thread.store(std::thread::id{}, std::memory_order_release);
@@ -86,10 +91,17 @@ Result<void, Error> RunLoop::init() {
     return Unexpected(core.error());
   }
   ++state.last_epoch;
+  state.mode = mode;
   state.core.store(*core, std::memory_order_release);
   state.live_epoch.store(state.last_epoch, std::memory_order_release);
   state.references = 1;
   return {};
+}
+
+}  // namespace
+
+Result<void, Error> RunLoop::init() {
+  return init_mode(detail::LoopMode::native);
 }
 
 void RunLoop::deinit() noexcept {
@@ -146,6 +158,17 @@ RunLoopGuard RunLoop::acquire() {
   init().value();  // throws RunLoopError on failure, leaving the count unchanged
   return RunLoopGuard();
 }
+
+#if defined(RUNLOOP_HAS_HOST_DRIVEN)
+Result<void, Error> RunLoop::init(HostDriven) {
+  return init_mode(detail::LoopMode::host_driven);
+}
+
+RunLoopGuard RunLoop::acquire(HostDriven) {
+  init(host_driven).value();
+  return RunLoopGuard();
+}
+#endif
 
 RunLoopGuard& RunLoopGuard::operator=(RunLoopGuard&& other) noexcept {
   if (this != &other) {

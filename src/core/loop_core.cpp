@@ -10,13 +10,15 @@
 
 namespace runloop::detail {
 
-Result<LoopCore*, Error> LoopCore::create(std::uint64_t epoch) {
+Result<LoopCore*, Error> LoopCore::create(std::uint64_t epoch, LoopMode mode) {
   std::unique_ptr<LoopCore, void (*)(LoopCore*)> core(new LoopCore(epoch),
                                                       [](LoopCore* c) { c->release(); });
-  auto backend = create_backend(*core);
-  if (!backend) return Unexpected(backend.error());
-  core->backend_ = std::move(*backend);
+  auto stack = BackendStack::create(*core, mode);
+  if (!stack) return Unexpected(stack.error());
+  core->surface_ = stack->surface();
+  core->backend_ = stack->take_top();
   core->mailbox_ = new Mailbox(core.get(), core->backend_.get());
+  stack->start(*core->mailbox_);
   return core.release();
 }
 
@@ -50,8 +52,7 @@ TimerToken LoopCore::schedule_at(Clock::time_point deadline, Callback&& callback
   }
   const TimerHeap::Id id = timers_.push(deadline, std::move(callback));
   // At any dispatch depth: a callback may be running a loop we do not own (a modal dialog),
-  // which only our native timer brings back to us. A cancel needs no notice: an early native
-  // wake-up finds nothing due and the batch announces the real deadline.
+  // which only our native timer brings back to us. A cancel announces too (see cancel()).
   announce_deadline();
   return TimerToken{epoch_, id.slot, id.generation};
 }
@@ -60,6 +61,9 @@ void LoopCore::cancel(TimerToken token) noexcept {
   if (token.epoch != epoch_) return;
   Callback callback;
   timers_.remove({token.slot, token.generation}, callback);
+  // Only when it was the earliest (announce_deadline dedupes): the watchdog must not take a
+  // cancelled deadline for due work, nor the host-driven alarm wake a host for nothing.
+  announce_deadline();
   // `callback` is destroyed here, after the heap is consistent again: its destructor may
   // schedule or cancel other timers.
 }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "backends/backend.hpp"
+#include "core/backend_stack.hpp"
 #include "core/batch_budget.hpp"
 #include "core/mailbox.hpp"
 #include "core/task_registry.hpp"
@@ -27,7 +28,8 @@ namespace runloop::detail {
 class LoopCore final : public BackendDelegate {
  public:
   // Creates the core and attaches its backend to this thread's native loop.
-  static Result<LoopCore*, Error> create(std::uint64_t epoch);
+  // Host-driven mode attaches to no native loop (core/backend_stack.hpp).
+  static Result<LoopCore*, Error> create(std::uint64_t epoch, LoopMode mode);
 
   void add_ref() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
   void release() noexcept override;
@@ -36,6 +38,8 @@ class LoopCore final : public BackendDelegate {
   std::uint64_t epoch() const noexcept { return epoch_; }
   Mailbox& mailbox() noexcept { return *mailbox_; }
   Backend& backend() noexcept { return *backend_; }
+  // poll_fd / poll_timeout / dispatch; null where host-driven mode does not exist.
+  FdBackend* surface() const noexcept { return surface_; }
   bool shut_down() const noexcept { return shut_down_; }
   TaskRegistry& tasks() noexcept { return tasks_; }
   bool block_on_active() const noexcept { return block_on_active_; }
@@ -105,6 +109,7 @@ class LoopCore final : public BackendDelegate {
   std::atomic<std::size_t> refs_{1};
   const std::uint64_t epoch_;
   std::unique_ptr<Backend> backend_;
+  FdBackend* surface_ = nullptr;  // inside backend_
   Mailbox* mailbox_ = nullptr;
   std::deque<Callback> ready_;
   TimerHeap timers_;

@@ -87,14 +87,14 @@ TEST(BlockOn, TaskBorrowingALocalObject) {
 }
 
 TEST(BlockOn, AfterDeinitThrows) {
-  ASSERT_TRUE(RunLoop::init());
+  ASSERT_TRUE(init_loop());
   auto loop = RunLoop::current();
   RunLoop::deinit();
   EXPECT_THROW(loop.block_on(seven()), RunLoopError);
 }
 
 TEST(BlockOn, DeinitInsideTheTaskThrowsNotInitialized) {
-  ASSERT_TRUE(RunLoop::init());
+  ASSERT_TRUE(init_loop());
   auto loop = RunLoop::current();
   try {
     loop.block_on([loop]() -> Task<void> {

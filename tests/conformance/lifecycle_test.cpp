@@ -16,11 +16,11 @@ auto on_other_thread(F&& f) {
 }
 
 TEST(Lifecycle, InitDeinitReinit) {
-  ASSERT_TRUE(RunLoop::init());
+  ASSERT_TRUE(init_loop());
   EXPECT_TRUE(RunLoop::is_run_loop_thread());
   RunLoop::deinit();
   EXPECT_FALSE(RunLoop::is_run_loop_thread());
-  ASSERT_TRUE(RunLoop::init());
+  ASSERT_TRUE(init_loop());
   bool ran = false;
   auto loop = RunLoop::current();
   auto handle = loop.schedule(0ms, [&] {
@@ -33,8 +33,8 @@ TEST(Lifecycle, InitDeinitReinit) {
 }
 
 TEST(Lifecycle, InitIsReferenceCounted) {
-  ASSERT_TRUE(RunLoop::init());
-  ASSERT_TRUE(RunLoop::init());
+  ASSERT_TRUE(init_loop());
+  ASSERT_TRUE(init_loop());
   RunLoop::deinit();
   EXPECT_TRUE(RunLoop::is_run_loop_thread());
   EXPECT_TRUE(RunLoop::try_current());
@@ -45,19 +45,19 @@ TEST(Lifecycle, InitIsReferenceCounted) {
 
 TEST(Lifecycle, ExtraDeinitIsANoOp) {
   RunLoop::deinit();
-  ASSERT_TRUE(RunLoop::init());
+  ASSERT_TRUE(init_loop());
   RunLoop::deinit();
   RunLoop::deinit();
-  ASSERT_TRUE(RunLoop::init());  // no underflow: one init is one reference again
+  ASSERT_TRUE(init_loop());  // no underflow: one init is one reference again
   EXPECT_TRUE(RunLoop::is_run_loop_thread());
   RunLoop::deinit();
   EXPECT_FALSE(RunLoop::is_run_loop_thread());
 }
 
 TEST(Lifecycle, InitFromAnotherThreadFailsAndLeavesCountUnchanged) {
-  ASSERT_TRUE(RunLoop::init());
+  ASSERT_TRUE(init_loop());
   auto error = on_other_thread([] {
-    auto result = RunLoop::init();
+    auto result = init_loop();
     return result ? Error{} : result.error();
   });
   EXPECT_EQ(error, Error::NotRunLoopThread);
@@ -65,7 +65,7 @@ TEST(Lifecycle, InitFromAnotherThreadFailsAndLeavesCountUnchanged) {
   EXPECT_FALSE(RunLoop::is_run_loop_thread());
   // ...so another thread may now become the run loop thread.
   bool became_loop_thread = on_other_thread([] {
-    bool ok = RunLoop::init().has_value() && RunLoop::is_run_loop_thread();
+    bool ok = init_loop().has_value() && RunLoop::is_run_loop_thread();
     RunLoop::deinit();
     return ok;
   });
@@ -73,7 +73,7 @@ TEST(Lifecycle, InitFromAnotherThreadFailsAndLeavesCountUnchanged) {
 }
 
 TEST(Lifecycle, DeinitFromAnotherThreadChangesNothing) {
-  ASSERT_TRUE(RunLoop::init());
+  ASSERT_TRUE(init_loop());
   std::thread([] { RunLoop::deinit(); }).join();
   EXPECT_TRUE(RunLoop::is_run_loop_thread());
   EXPECT_TRUE(RunLoop::try_current());
@@ -106,11 +106,11 @@ TEST(Lifecycle, CurrentThrowsBeforeInitAndOffThread) {
 
 TEST(Lifecycle, AcquireIsRaiiAndFailedAcquireChangesNothing) {
   {
-    auto guard = RunLoop::acquire();
+    auto guard = acquire_loop();
     EXPECT_TRUE(RunLoop::is_run_loop_thread());
     bool threw = on_other_thread([] {
       try {
-        auto g = RunLoop::acquire();
+        auto g = acquire_loop();
       } catch (const RunLoopError& e) {
         return e.error() == Error::NotRunLoopThread;
       }
@@ -122,12 +122,12 @@ TEST(Lifecycle, AcquireIsRaiiAndFailedAcquireChangesNothing) {
 }
 
 TEST(Lifecycle, StaleRunLoopThrowsAfterDeinit) {
-  ASSERT_TRUE(RunLoop::init());
+  ASSERT_TRUE(init_loop());
   auto loop = RunLoop::current();
   RunLoop::deinit();
   EXPECT_THROW(loop.run(), RunLoopError);
   EXPECT_THROW((void)loop.schedule(0ms, [] {}), RunLoopError);
-  ASSERT_TRUE(RunLoop::init());
+  ASSERT_TRUE(init_loop());
   EXPECT_THROW(loop.run(), RunLoopError);  // a new lifetime is not the old one
   RunLoop::deinit();
 }

@@ -338,7 +338,7 @@ TEST(Realtime, ANestedLoopInsideTheCallbackKeepsOrder) {
 }
 
 TEST(Realtime, AfterShutdownTrySendFailsAndTheSenderIsHarmless) {
-  auto guard = std::make_optional(RunLoop::acquire());
+  auto guard = std::make_optional(acquire_loop());
   int delivered = 0;
   RealtimeSender<int> sender(
       4, [&](int) { ++delivered; }, kFast);

@@ -87,7 +87,7 @@ Coro hop_catching(Sender target, std::string* error, std::thread::id* where) {
 }
 
 TEST(ResumeOn, ALoopThatIsGoneThrowsOnTheCallingThread) {
-  ASSERT_TRUE(RunLoop::init());
+  ASSERT_TRUE(init_loop());
   auto sender = RunLoop::sender();
   RunLoop::deinit();
   std::string error;
@@ -106,7 +106,7 @@ TEST(ResumeOn, ALoopThatIsGoneThrowsOnTheCallingThread) {
 // Queued when the loop shuts down: resumed during deinit(), on the loop thread, with the
 // error; never leaked (LSan) and never run anywhere else.
 TEST(ResumeOn, QueuedAtShutdownResumesWithTheErrorOnTheLoopThread) {
-  ASSERT_TRUE(RunLoop::init());
+  ASSERT_TRUE(init_loop());
   std::string error;
   std::thread::id where;
   Coro coro;
@@ -187,7 +187,7 @@ TEST(ResumeOn, DelayOffTheLoopThreadThrowsNotRunLoopThread) {
 }
 
 TEST(ResumeOn, DelayPendingAtShutdownResumesWithNotInitialized) {
-  ASSERT_TRUE(RunLoop::init());
+  ASSERT_TRUE(init_loop());
   Error error = Error::AlreadyInitialized;
   Coro coro = delay_catching(RunLoop::current(), 1h, &error);
   EXPECT_FALSE(coro.done());
@@ -221,7 +221,7 @@ TEST(ResumeOn, CoroutineDestroyedWhileWaitingIsNeverResumed) {
 }
 
 TEST(ResumeOn, JoinHandleAwaitedAtShutdownResumesWithAborted) {
-  ASSERT_TRUE(RunLoop::init());
+  ASSERT_TRUE(init_loop());
   auto loop = RunLoop::current();
   auto target = loop.spawn([loop]() -> Task<int> {
     co_await loop.delay(1h);

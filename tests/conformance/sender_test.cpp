@@ -123,7 +123,7 @@ TEST(Sender, SendAndWaitOnTheLoopThreadRunsInline) {
 }
 
 TEST(Sender, SendAndWaitThrowsWhenTheLoopGoesAwayMeanwhile) {
-  ASSERT_TRUE(RunLoop::init());
+  ASSERT_TRUE(init_loop());
   auto sender = RunLoop::sender();
   std::atomic<bool> queued{false};
   std::atomic<int> outcome{0};

@@ -28,7 +28,7 @@ struct Probe {
 };
 
 TEST(Shutdown, PendingWorkIsDestroyedNotRun) {
-  ASSERT_TRUE(RunLoop::init());
+  ASSERT_TRUE(init_loop());
   auto loop = RunLoop::current();
   Probe::Log timer_log, local_log, remote_log;
   std::atomic<int> ran{0};
@@ -48,7 +48,7 @@ TEST(Shutdown, PendingWorkIsDestroyedNotRun) {
 }
 
 TEST(Shutdown, SendersCloseAndDestroyTheCallableOnTheCallingThread) {
-  ASSERT_TRUE(RunLoop::init());
+  ASSERT_TRUE(init_loop());
   auto sender = RunLoop::sender();
   RunLoop::deinit();
   Probe::Log log;
@@ -68,14 +68,14 @@ TEST(Shutdown, SendersCloseAndDestroyTheCallableOnTheCallingThread) {
     EXPECT_TRUE(destroyed_on == std::this_thread::get_id());
   }).join();
   // A new loop does not revive old senders.
-  ASSERT_TRUE(RunLoop::init());
+  ASSERT_TRUE(init_loop());
   EXPECT_FALSE(sender.send([] {}));
   EXPECT_TRUE(RunLoop::sender().send([] {}));
   RunLoop::deinit();
 }
 
 TEST(Shutdown, DestructorsMayUseTheApiDuringShutdown) {
-  ASSERT_TRUE(RunLoop::init());
+  ASSERT_TRUE(init_loop());
   auto loop = RunLoop::current();
   auto sender = RunLoop::sender();
   struct Reentrant {
@@ -88,9 +88,9 @@ TEST(Shutdown, DestructorsMayUseTheApiDuringShutdown) {
     ~Reentrant() {
       if (!checked) return;
       EXPECT_TRUE(RunLoop::is_run_loop_thread());
-      EXPECT_FALSE(sender.send([] {}));           // closed
-      EXPECT_FALSE(loop.schedule(0ms, [] {}));    // refused, nothing left behind
-      EXPECT_FALSE(RunLoop::init().has_value());  // cannot revive a dying loop
+      EXPECT_FALSE(sender.send([] {}));         // closed
+      EXPECT_FALSE(loop.schedule(0ms, [] {}));  // refused, nothing left behind
+      EXPECT_FALSE(init_loop().has_value());    // cannot revive a dying loop
       *checked = true;
     }
   };
@@ -102,7 +102,7 @@ TEST(Shutdown, DestructorsMayUseTheApiDuringShutdown) {
 }
 
 TEST(Shutdown, DeinitInsideACallbackCompletesWhenControlReturns) {
-  ASSERT_TRUE(RunLoop::init());
+  ASSERT_TRUE(init_loop());
   auto loop = RunLoop::current();
   bool after_ran = false;
   bool deinit_ran = false;
@@ -120,7 +120,7 @@ TEST(Shutdown, DeinitInsideACallbackCompletesWhenControlReturns) {
 }
 
 TEST(Shutdown, DeinitInsideANestedRunEndsEveryLevel) {
-  ASSERT_TRUE(RunLoop::init());
+  ASSERT_TRUE(init_loop());
   auto loop = RunLoop::current();
   int returned = 0;
   loop.schedule(0ms,
@@ -138,7 +138,7 @@ TEST(Shutdown, DeinitInsideANestedRunEndsEveryLevel) {
 
 TEST(Shutdown, SendsRacingWithDeinitRunBeforeOrAreDestroyed) {
   for (int round = 0; round < 20; ++round) {
-    ASSERT_TRUE(RunLoop::init());
+    ASSERT_TRUE(init_loop());
     auto loop = RunLoop::current();
     std::atomic<int> ran{0}, refused{0}, created{0}, destroyed{0};
     std::atomic<bool> go{false};

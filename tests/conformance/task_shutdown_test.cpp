@@ -29,7 +29,7 @@ class TaskShutdown : public ::testing::Test {
 // deinit() from inside a task: the task ends Aborted at its next suspension; an await
 // there neither throws into it nor lets it run on after the loop is gone.
 TEST_F(TaskShutdown, DeinitInsideATaskAbortsItAtItsNextSuspension) {
-  ASSERT_TRUE(RunLoop::init());
+  ASSERT_TRUE(init_loop());
   auto loop = RunLoop::current();
   bool caught = false, ran_on = false, reached_deinit = false;
   auto handle = loop.spawn([&, loop]() -> Task<int> {
@@ -53,7 +53,7 @@ TEST_F(TaskShutdown, DeinitInsideATaskAbortsItAtItsNextSuspension) {
 
 // Without a try/catch the task must not end as a panic either.
 TEST_F(TaskShutdown, DeinitInsideATaskIsNeverAPanic) {
-  ASSERT_TRUE(RunLoop::init());
+  ASSERT_TRUE(init_loop());
   auto loop = RunLoop::current();
   int reported = 0;
   set_exception_handler([&](std::exception_ptr) { ++reported; });
@@ -68,7 +68,7 @@ TEST_F(TaskShutdown, DeinitInsideATaskIsNeverAPanic) {
 
 // Every kind of await after the deinit() ends the task the same way.
 TEST_F(TaskShutdown, AwaitsAfterDeinitInsideATaskEndIt) {
-  ASSERT_TRUE(RunLoop::init());
+  ASSERT_TRUE(init_loop());
   auto loop = RunLoop::current();
   bool child_ran = false, ran_on = false;
   auto sleeper = loop.spawn([loop]() -> Task<int> {
@@ -93,7 +93,7 @@ TEST_F(TaskShutdown, AwaitsAfterDeinitInsideATaskEndIt) {
   EXPECT_TRUE(ended_aborted(sleeper));
   EXPECT_FALSE(ran_on);
 
-  ASSERT_TRUE(RunLoop::init());
+  ASSERT_TRUE(init_loop());
   loop = RunLoop::current();
   auto child_after = loop.spawn([&]() -> Task<void> {
     RunLoop::deinit();
@@ -110,7 +110,7 @@ TEST_F(TaskShutdown, AwaitsAfterDeinitInsideATaskEndIt) {
 // loop that is gone; the task then still ends Aborted, and the exception that escaped it
 // (nobody can ever see it through the handle) goes to the exception handler.
 TEST_F(TaskShutdown, SpawnAfterDeinitInsideATaskThrowsNotInitialized) {
-  ASSERT_TRUE(RunLoop::init());
+  ASSERT_TRUE(init_loop());
   auto loop = RunLoop::current();
   bool threw = false;
   int reported = 0;

@@ -232,7 +232,7 @@ TEST(Task, FreeSpawnUsesTheCurrentLoop) {
 }
 
 TEST(Task, DeinitAbortsAllTasks) {
-  ASSERT_TRUE(RunLoop::init());
+  ASSERT_TRUE(init_loop());
   auto loop = RunLoop::current();
   bool destroyed = false, on_loop = false;
   auto waiting = loop.spawn([&, loop]() -> Task<void> {

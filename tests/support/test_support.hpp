@@ -10,6 +10,23 @@ namespace runloop::test {
 
 using namespace std::chrono_literals;
 
+// init() of the mode under test: the host-driven suite (RUNLOOP_TEST_HOST_DRIVEN) runs the
+// same tests on init(host_driven).
+inline Result<void, Error> init_loop() {
+#if defined(RUNLOOP_TEST_HOST_DRIVEN)
+  return RunLoop::init(host_driven);
+#else
+  return RunLoop::init();
+#endif
+}
+inline RunLoopGuard acquire_loop() {
+#if defined(RUNLOOP_TEST_HOST_DRIVEN)
+  return RunLoop::acquire(host_driven);
+#else
+  return RunLoop::acquire();
+#endif
+}
+
 // Runs the loop, driven as a host drives it, until `done()` holds or `timeout` passes.
 // Returns done(). See drive_until: nothing keeps the loop awake meanwhile.
 // Inside a callback on a host loop that is not re-entrant (ALooper) the host cannot iterate:
@@ -36,7 +53,7 @@ bool wait_until(const std::function<bool()>& done, std::chrono::nanoseconds time
 // An init() reference for the duration of one test.
 class LoopFixture {
  public:
-  LoopFixture() : guard_(RunLoop::acquire()), loop_(RunLoop::current()) {}
+  LoopFixture() : guard_(acquire_loop()), loop_(RunLoop::current()) {}
   const RunLoop& loop() const { return loop_; }
 
  private:
