@@ -12,17 +12,6 @@ namespace {
 
 constexpr std::align_val_t kLine{64};
 
-// Asks for a cache line ahead of use: the next timers' entries are random memory, fetched
-// while the current callback runs.
-template <class T>
-void prefetch(const T* address) noexcept {
-#if defined(__GNUC__) || defined(__clang__)
-  __builtin_prefetch(address);
-#else
-  (void)address;
-#endif
-}
-
 // `mask` all ones: a, else b. Without a branch.
 template <class T>
 T select(std::uint64_t mask, T a, T b) noexcept {
@@ -43,15 +32,10 @@ void TimerHeap::Nodes::reserve(std::size_t size) {
   }
 }
 
-void TimerHeap::ChunkDeleter::operator()(Entry* chunk) const noexcept {
-  ::operator delete(static_cast<void*>(chunk), kLine);
-}
-
 TimerHeap::TimerHeap(unsigned bucket_bits, unsigned ring_bits) noexcept
     : bucket_bits_(bucket_bits), ring_bits_(ring_bits), ring_mask_((1u << ring_bits) - 1) {}
 
 TimerHeap::~TimerHeap() {
-  for (std::uint32_t slot = 0; slot < slot_count_; ++slot) entry(slot).~Entry();
   if (buckets_) {
     for (std::uint32_t b = 0; b <= ring_mask_; ++b) ::operator delete(buckets_[b].nodes);
   }
@@ -63,57 +47,14 @@ TimerHeap::~TimerHeap() {
   }
 }
 
-void TimerHeap::add_chunk() {
-  // Everything that may throw comes first, so a failure changes nothing.
-  const std::size_t slots = (chunks_.size() + 1) << kChunkBits;
-  if (chunks_.size() == chunks_.capacity()) chunks_.reserve(2 * chunks_.size() + 1);
-  if (generations_.capacity() < slots) {
-    const std::size_t capacity = std::max(slots, 2 * generations_.capacity());
-    generations_.reserve(capacity);
-    live_bits_.reserve(capacity / 64);
-    plain_bits_.reserve(capacity / 64);
-  }
-  if (free_capacity_ < slots) {
-    const std::size_t capacity = std::max(slots, 2 * free_capacity_);
-    std::unique_ptr<std::uint32_t[]> free_slots(new std::uint32_t[capacity]);
-    if (free_count_ > 0) {
-      std::memcpy(free_slots.get(), free_slots_.get(), free_count_ * sizeof(std::uint32_t));
-    }
-    free_slots_ = std::move(free_slots);
-    free_capacity_ = capacity;
-  }
-  chunks_.emplace_back(static_cast<Entry*>(::operator new(sizeof(Entry) << kChunkBits, kLine)));
-  generations_.resize(slots);     // within capacity
-  live_bits_.resize(slots / 64);  // likewise
-  plain_bits_.resize(slots / 64);
-}
-
-std::uint32_t TimerHeap::allocate_slot() {
-  if (free_count_ > 0) return free_slots_[--free_count_];
-  if ((slot_count_ >> kChunkBits) == chunks_.size()) add_chunk();
-  const std::uint32_t slot = slot_count_;
-  ::new (static_cast<void*>(&entry(slot))) Entry();
-  ++slot_count_;
-  return slot;
-}
-
-void TimerHeap::retire(std::uint32_t slot) noexcept {
-  ++generations_[slot];  // even: fired, cancelled or taken
-  set_bit(live_bits_, slot, false);
-}
-
 TimerHeap::Id TimerHeap::push(Clock::time_point deadline, Callback&& callback) {
   const Clock::rep at = deadline.time_since_epoch().count();
   // Room first (each may throw, leaving the timers as they were), then nothing throws.
   const bool to_wheel = prepare_wheel_push(at);
   if (!to_wheel) heap_.reserve(heap_.size() + 1);
-  const std::uint32_t slot = allocate_slot();
-  Entry& e = entry(slot);
-  set_bit(plain_bits_, slot, callback.trivially_destructible());
-  e.callback = std::move(callback);  // over a dead plain callback, if any: nothing to destroy
-  e.sequence = next_sequence_++;
-  const std::uint32_t generation = ++generations_[slot];  // odd: pending
-  set_bit(live_bits_, slot, true);
+  const std::uint32_t slot = store_.allocate(callback);
+  // Over a dead plain callback, if any: nothing to destroy.
+  const std::uint32_t generation = store_.fill(slot, std::move(callback), next_sequence_++);
   ++live_;
   if (to_wheel) {
     wheel_insert(Node{at, slot});
@@ -125,9 +66,9 @@ TimerHeap::Id TimerHeap::push(Clock::time_point deadline, Callback&& callback) {
 
 bool TimerHeap::remove(Id id, Callback& out) noexcept {
   if (!contains(id)) return false;
-  retire(id.slot);  // the slot stays with its tombstone
+  store_.retire(id.slot);  // the slot stays with its tombstone
   --live_;
-  if (!bit(plain_bits_, id.slot)) out = std::move(entry(id.slot).callback);
+  if (store_.needs_destroying(id.slot)) store_.take(id.slot, out);
   if (front_ != kNoBucket && buckets_[front_].nodes[buckets_[front_].head].slot == id.slot) {
     settle_front();
   } else if (!heap_.empty() && heap_[0].slot == id.slot) {
@@ -158,33 +99,30 @@ bool TimerHeap::pop_due(Clock::time_point now, std::uint64_t sequence_limit,
   const Node* top = first(from_wheel);  // live, by the invariants
   if (top == nullptr || top->deadline > now.time_since_epoch().count()) return false;
   const Node node = *top;
-  Entry& e = entry(node.slot);
-  if (e.sequence >= sequence_limit) return false;
+  if (store_.sequence(node.slot) >= sequence_limit) return false;
   if (from_wheel) {
     ++buckets_[front_].head;
     --wheel_nodes_;
   } else {
     pop_top();
   }
-  retire(node.slot);
+  store_.retire(node.slot);
   --live_;
-  out = std::move(e.callback);
+  store_.take(node.slot, out);
   free_slot(node.slot);
   if (from_wheel) {
     settle_front();
   } else {
     drop_dead_top();
   }
-  // The next timers come in order from the front: fetch what their pops will touch (entry
-  // and generation, both random memory) a few timers ahead.
+  // The next timers come in order from the front: fetch what their pops will touch (random
+  // memory in the store) a few timers ahead.
   if (front_ != kNoBucket) {
     const Bucket& k = buckets_[front_];
     const std::uint32_t ahead = k.head + 3 < k.size ? k.head + 3 : k.head;
-    prefetch(&entry(k.nodes[ahead].slot));
-    prefetch(&generations_[k.nodes[ahead].slot]);
+    store_.prefetch(k.nodes[ahead].slot);
   } else if (!heap_.empty()) {
-    prefetch(&entry(heap_[0].slot));
-    prefetch(&generations_[heap_[0].slot]);
+    store_.prefetch(heap_[0].slot);
   }
   return true;
 }
@@ -194,8 +132,9 @@ std::vector<Callback> TimerHeap::take_all() noexcept {
   callbacks.reserve(live_);
   const auto take = [&](const Node& node) {
     if (is_live(node.slot)) {
-      retire(node.slot);
-      callbacks.push_back(std::move(entry(node.slot).callback));
+      store_.retire(node.slot);
+      callbacks.emplace_back();
+      store_.take(node.slot, callbacks.back());
     }
     free_slot(node.slot);
   };
@@ -302,21 +241,17 @@ void TimerHeap::drop_dead_top() noexcept {
 }
 
 void TimerHeap::compact_heap() noexcept {
-  // Without branches: whether a node is live is random. A live node is also written to the
-  // free stack, one past the slots freed so far; the stack has room for every slot.
+  // Without branches: whether a node is live is random.
   const std::size_t size = heap_.size();
-  std::uint32_t* const free = free_slots_.get();
-  std::size_t freed = free_count_;
   std::size_t kept = 0;
-  for (std::size_t i = 0; i < size; ++i) {
-    const Node n = heap_[i];
-    const std::size_t live = (live_bits_[n.slot >> 6] >> (n.slot & 63)) & 1u;
-    heap_[kept] = n;
-    free[freed] = n.slot;
-    kept += live;
-    freed += live ^ 1u;
+  {
+    TimerStore::Reclaimer reclaim(store_);
+    for (std::size_t i = 0; i < size; ++i) {
+      const Node n = heap_[i];
+      heap_[kept] = n;
+      kept += reclaim.keep(n.slot);
+    }
   }
-  free_count_ = freed;
   heap_.resize_down(kept);
   if (kept < 2) return;
   for (std::size_t i = (kept - 2) / kArity + 1; i-- > 0;) sift_down(i, heap_[i]);

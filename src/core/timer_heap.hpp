@@ -6,6 +6,7 @@
 #include <optional>
 #include <vector>
 
+#include "core/timer_store.hpp"
 #include "runloop/detail/callback.hpp"
 
 namespace runloop::detail {
@@ -31,14 +32,11 @@ namespace runloop::detail {
 // timer placed in either is in order, so falling back to the heap (say, when a bucket cannot
 // grow) is always correct.
 //
-// The store: a slot's callback and sequence fill one 64-byte line (Entry). What a cancel needs
-// is kept apart and dense: generations (4 bytes per slot), a bitmap of the live slots and one
-// of the "plain" slots, whose callback needs no destruction (trivially destructible: most
-// lambdas). Cancelling a plain timer touches no entry. Cancel is lazy: the node stays as a
-// tombstone until it reaches the front (or the top), and everything is rebuilt when
-// tombstones outnumber live timers, reading only the live bitmap. A cancelled timer's slot is
-// not reused until its tombstone is gone, so a node's slot always describes its timer. Free
-// slots are a stack: a new timer reuses the line freed last, the likeliest to be cached.
+// The callbacks live in a TimerStore (timer_store.hpp): numbered slots, a generation per slot
+// (a stale id is recognised by it), a bitmap of the live ones. Cancel is lazy: the node stays
+// as a tombstone until it reaches the front (or the top), and everything is rebuilt when
+// tombstones outnumber live timers, reading only the live bitmap. A cancelled timer's slot
+// is not released until its tombstone is gone, so a node's slot always describes its timer.
 // Invariants: the front's head and the heap's top, where they exist, are live; the front is
 // the first non-empty bucket of the window and is sorted; every wheel node lies in its
 // bucket's interval of the window.
@@ -64,10 +62,7 @@ class TimerHeap {
   // caller to destroy (its destructor may re-enter the heap), unless destroying it would do
   // nothing: then `out` is left empty and the callback's memory is not even read.
   bool remove(Id id, Callback& out) noexcept;
-  bool contains(Id id) const noexcept {
-    return (id.generation & 1u) != 0 && id.slot < slot_count_ &&
-           generations_[id.slot] == id.generation;
-  }
+  bool contains(Id id) const noexcept { return store_.contains(id.slot, id.generation); }
 
   bool empty() const noexcept { return live_ == 0; }
   std::size_t size() const noexcept { return live_; }
@@ -86,13 +81,6 @@ class TimerHeap {
     Clock::rep deadline;
     std::uint32_t slot;
   };
-  // Where a pending timer's callback is not plain, or it fired, `callback` is emptied; a
-  // cancelled plain one is left as it was, and is dead: nothing may run it.
-  struct alignas(64) Entry {
-    Callback callback;
-    std::uint64_t sequence = 0;
-  };
-  static_assert(sizeof(Entry) == 64, "one cache line per timer");
   struct Bucket {
     Node* nodes = nullptr;  // [head, size) pending or tombstones
     std::uint32_t size = 0;
@@ -111,11 +99,6 @@ class TimerHeap {
   // Node i is stored at i + kPad, so that the children of every node (kArity * i + 1 ...)
   // start on a cache-line boundary.
   static constexpr std::size_t kPad = kArity - 1;
-  // 1024 entries (64 KiB) per chunk: few allocations, each of which may fault in a page of
-  // its own for malloc's header.
-  static constexpr std::uint32_t kChunkBits = 10;
-  static constexpr std::uint32_t kChunkMask = (1u << kChunkBits) - 1;
-
   // The heap's storage: nodes in fixed-size, line-aligned blocks. Growing never copies nor
   // moves a node: no pause at a doubling, no second buffer to fault in (fresh pages cost
   // 1-20 µs each on a VM). A row of children lies in one line of one block.
@@ -148,18 +131,6 @@ class TimerHeap {
     std::size_t size_ = 0;
   };
 
-  struct ChunkDeleter {
-    void operator()(Entry* chunk) const noexcept;
-  };
-  using Chunk = std::unique_ptr<Entry, ChunkDeleter>;
-
-  // The store (timer_heap.cpp).
-  Entry& entry(std::uint32_t slot) noexcept {
-    return chunks_[slot >> kChunkBits].get()[slot & kChunkMask];
-  }
-  const Entry& entry(std::uint32_t slot) const noexcept {
-    return chunks_[slot >> kChunkBits].get()[slot & kChunkMask];
-  }
   static bool bit(const std::vector<std::uint64_t>& bits, std::uint32_t i) noexcept {
     return (bits[i >> 6] >> (i & 63)) & 1u;
   }
@@ -167,16 +138,12 @@ class TimerHeap {
     const std::uint64_t mask = std::uint64_t{1} << (i & 63);
     bits[i >> 6] = (bits[i >> 6] & ~mask) | (value ? mask : 0);
   }
-  bool is_live(std::uint32_t slot) const noexcept { return bit(live_bits_, slot); }
+  bool is_live(std::uint32_t slot) const noexcept { return store_.is_live(slot); }
   bool earlier(const Node& a, const Node& b) const noexcept {
     return a.deadline < b.deadline ||
-           (a.deadline == b.deadline && entry(a.slot).sequence < entry(b.slot).sequence);
+           (a.deadline == b.deadline && store_.sequence(a.slot) < store_.sequence(b.slot));
   }
-  std::uint32_t allocate_slot();  // may throw
-  void add_chunk();               // may throw
-  void free_slot(std::uint32_t slot) noexcept { free_slots_[free_count_++] = slot; }
-  // Ends a timer that leaves its place (fired or taken): its generation and live bit.
-  void retire(std::uint32_t slot) noexcept;
+  void free_slot(std::uint32_t slot) noexcept { store_.release(slot); }
   // The earliest node, from the front or the heap, if any (`from_wheel` says which).
   const Node* first(bool& from_wheel) const noexcept;
   void compact_if_sparse() noexcept;
@@ -224,16 +191,7 @@ class TimerHeap {
   const unsigned ring_bits_;
   const std::uint32_t ring_mask_;
 
-  // The store.
-  std::vector<Chunk> chunks_;
-  std::vector<std::uint32_t> generations_;  // per slot; odd while its timer is pending
-  std::vector<std::uint64_t> live_bits_;    // bit per slot: pending
-  std::vector<std::uint64_t> plain_bits_;   // bit per slot: its callback needs no destruction
-  // Free slots, a stack with room for every slot: freeing never allocates.
-  std::unique_ptr<std::uint32_t[]> free_slots_;
-  std::size_t free_count_ = 0;
-  std::size_t free_capacity_ = 0;
-  std::uint32_t slot_count_ = 0;  // entries constructed so far
+  TimerStore store_;
   std::size_t live_ = 0;
   std::uint64_t next_sequence_ = 0;
 

@@ -194,28 +194,25 @@ void TimerHeap::migrate() noexcept {
 
 void TimerHeap::compact_wheel() noexcept {
   if (!buckets_) return;
-  std::uint32_t* const free = free_slots_.get();
-  std::size_t freed = free_count_;
-  wheel_nodes_ = 0;
-  for (std::uint32_t b = 0; b <= ring_mask_; ++b) {
-    if (!bit(nonempty_, b)) continue;
-    Bucket& k = buckets_[b];
-    // As in compact_heap(): without branches, the order kept.
-    std::uint32_t kept = 0;
-    for (std::uint32_t i = k.head; i < k.size; ++i) {
-      const Node n = k.nodes[i];
-      const std::uint32_t live = (live_bits_[n.slot >> 6] >> (n.slot & 63)) & 1u;
-      k.nodes[kept] = n;
-      free[freed] = n.slot;
-      kept += live;
-      freed += live ^ 1u;
+  {  // the reclaimer's counts are in the store when it ends, before fix_front()
+    TimerStore::Reclaimer reclaim(store_);
+    wheel_nodes_ = 0;
+    for (std::uint32_t b = 0; b <= ring_mask_; ++b) {
+      if (!bit(nonempty_, b)) continue;
+      Bucket& k = buckets_[b];
+      // As in compact_heap(): without branches, the order kept.
+      std::uint32_t kept = 0;
+      for (std::uint32_t i = k.head; i < k.size; ++i) {
+        const Node n = k.nodes[i];
+        k.nodes[kept] = n;
+        kept += reclaim.keep(n.slot);
+      }
+      k.head = 0;
+      k.size = kept;
+      wheel_nodes_ += kept;
+      if (kept == 0) empty_bucket(b);
     }
-    k.head = 0;
-    k.size = kept;
-    wheel_nodes_ += kept;
-    if (kept == 0) empty_bucket(b);
   }
-  free_count_ = freed;
   front_ = first_nonempty(0);
   fix_front();  // sorts a new front, were it to change
 }

@@ -86,6 +86,13 @@ TEST(TimerHeap, CancellingTheEarliestExposesTheNextDeadline) {
   EXPECT_EQ(heap.size(), 1u);
 }
 
+std::array<char, 32> signature(int tag) {
+  std::array<char, 32> bytes{};
+  for (std::size_t i = 0; i < bytes.size(); ++i)
+    bytes[i] = static_cast<char>(tag + static_cast<int>(i));
+  return bytes;
+}
+
 TEST(TimerHeap, MatchesAReferenceModel) {
   for (unsigned seed = 0; seed < 40 * std::size(kShapes); ++seed) {
     const Shape shape = kShapes[seed % std::size(kShapes)];
@@ -93,7 +100,8 @@ TEST(TimerHeap, MatchesAReferenceModel) {
                  << "seed " << seed << ", wheel " << shape.bucket_bits << "/" << shape.ring_bits);
     std::mt19937 random(seed);
     const Ticks range = 1 + (seed / std::size(kShapes) % 8) * 150;  // small: many ties
-    auto owned = std::make_shared<int>(0);
+    auto owned = std::make_shared<int>(-1);  // where the callbacks write their tags
+    int* const sink = owned.get();
     TimerHeap heap(shape.bucket_bits, shape.ring_bits);
     std::map<std::pair<Ticks, std::uint64_t>, int> model;  // (deadline, sequence) -> tag
     struct Entry {
@@ -103,7 +111,6 @@ TEST(TimerHeap, MatchesAReferenceModel) {
       bool pending;
     };
     std::vector<Entry> entries;
-    int fired = -1;
     for (int step = 0; step < 5000; ++step) {
       const unsigned op = random() % 10;
       if (op < 4) {
@@ -113,15 +120,30 @@ TEST(TimerHeap, MatchesAReferenceModel) {
             random() % 25 == 0 ? kFar[random() % 4] : static_cast<Ticks>(random() % range);
         const int tag = static_cast<int>(entries.size());
         const std::uint64_t sequence = heap.next_sequence();
-        // Half the callbacks are not plain (they own a reference), some too big to be inline.
-        const TimerHeap::Id id =
-            random() % 2 == 0 ? heap.push(at(deadline), [&fired, tag] { fired = tag; })
-            : random() % 4 == 0
-                ? heap.push(at(deadline),
-                            [&fired, tag, owned, big = std::array<char, 64>{}] {
-                              fired = tag + big[0] + (owned ? 0 : 1);
-                            })
-                : heap.push(at(deadline), [&fired, tag, owned] { fired = tag + (owned ? 0 : 1); });
+        // Every kind of callable the store keeps apart: plain (nothing to destroy) or owning,
+        // in one cell (<= 24 bytes), in two (<= 48), or on the heap.
+        TimerHeap::Id id;
+        switch (random() % 5) {
+          case 0:
+            id = heap.push(at(deadline), [sink, tag] { *sink = tag; });
+            break;
+          case 1:
+            // Its last bytes say whose they are: a move that copies too few loses them.
+            id = heap.push(at(deadline), [sink, tag, pad = signature(tag)] {
+              *sink = pad == signature(tag) ? tag : -2;
+            });
+            break;
+          case 2:
+            id = heap.push(at(deadline), [owned, tag] { *owned = tag; });
+            break;
+          case 3:
+            id = heap.push(at(deadline), [owned, tag, sink] { *sink = tag + (owned ? 0 : 1); });
+            break;
+          default:
+            id = heap.push(at(deadline), [sink, tag, owned, big = std::array<char, 64>{}] {
+              *sink = tag + big[0] + (owned ? 0 : 1);
+            });
+        }
         entries.push_back({id, deadline, sequence, true});
         model[{deadline, sequence}] = tag;
       } else if (op < 7 && !entries.empty()) {
@@ -141,6 +163,7 @@ TEST(TimerHeap, MatchesAReferenceModel) {
           if (!popped) break;
           callback();
           callback.reset();
+          const int fired = *sink;
           ASSERT_EQ(fired, model.begin()->second);
           entries[fired].pending = false;
           model.erase(model.begin());

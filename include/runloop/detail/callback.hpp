@@ -66,6 +66,49 @@ class Callback {
 
   void operator()() { ops_->invoke(storage_); }
 
+ private:
+  struct Ops;
+
+ public:
+  // For a store that keeps callables in memory of its own (the timer store's 32-byte cells):
+  // a callable's kind (its type's operations; null: empty), the bytes of storage it takes,
+  // and moving it out to such memory and back. `Span` is how many bytes that memory holds
+  // (at least the callable's size, at most kInlineSize): a byte-copyable callable is moved
+  // with a copy of that many bytes, a constant.
+  using Kind = const Ops*;
+  Kind kind() const noexcept { return ops_; }
+  static std::size_t storage_size(Kind kind) noexcept { return kind == nullptr ? 0 : kind->size; }
+  static bool destroys_nothing(Kind kind) noexcept {
+    return kind == nullptr || kind->destroy == nullptr;
+  }
+  static void destroy(Kind kind, void* storage) noexcept {
+    if (kind != nullptr && kind->destroy != nullptr) kind->destroy(storage);
+  }
+  // Moves the callable (if any) to `to`, pointer-aligned; leaves this Callback empty.
+  template <std::size_t Span>
+  void move_out(void* to) noexcept {
+    static_assert(Span <= kInlineSize);
+    if (ops_ == nullptr) return;
+    if (ops_->relocate != nullptr) {
+      ops_->relocate(to, storage_);
+    } else {
+      std::memcpy(to, storage_, Span);
+    }
+    ops_ = nullptr;
+  }
+  // Takes a callable of `kind` moved out to `from`; this Callback must be empty.
+  template <std::size_t Span>
+  void move_in(Kind kind, void* from) noexcept {
+    static_assert(Span <= kInlineSize);
+    ops_ = kind;
+    if (ops_ == nullptr) return;
+    if (ops_->relocate != nullptr) {
+      ops_->relocate(storage_, from);
+    } else {
+      std::memcpy(storage_, from, Span);
+    }
+  }
+
   // Destroys the callable. The object is emptied first, so a destructor that re-enters and
   // looks at this Callback finds it empty.
   void reset() noexcept {
@@ -83,6 +126,7 @@ class Callback {
     void (*relocate)(void* to, void* from) noexcept;
     // Null when there is nothing to destroy.
     void (*destroy)(void* storage) noexcept;
+    std::size_t size;  // bytes of storage: the callable's, or a pointer's on the heap
   };
 
   // `ops_` is already set to other.ops_, which is not null.
@@ -121,6 +165,7 @@ class Callback {
       &invoke_inline<D>,
       std::is_trivially_copyable_v<D> ? nullptr : &relocate_inline<D>,
       std::is_trivially_destructible_v<D> ? nullptr : &destroy_inline<D>,
+      sizeof(D),
   };
 
   // The storage holds a pointer: copying it is the move.
@@ -129,6 +174,7 @@ class Callback {
       [](void* s) { (**static_cast<D**>(s))(); },
       nullptr,
       [](void* s) noexcept { delete *static_cast<D**>(s); },
+      sizeof(D*),
   };
 
   alignas(void*) unsigned char storage_[kInlineSize];

@@ -1,0 +1,134 @@
+// The timer store's slots: see timer_store.hpp for the layout and why.
+#include "core/timer_store.hpp"
+
+#include <algorithm>
+#include <new>
+#include <utility>
+
+namespace runloop::detail {
+namespace {
+
+constexpr std::align_val_t kLine{64};
+
+template <class T>
+void prefetch_line(const T* address) noexcept {
+#if defined(__GNUC__) || defined(__clang__)
+  __builtin_prefetch(address);
+#else
+  (void)address;
+#endif
+}
+
+}  // namespace
+
+void TimerStore::ChunkDeleter::operator()(Chunk* chunk) const noexcept {
+  chunk->~Chunk();
+  ::operator delete(static_cast<void*>(chunk), kLine);
+}
+
+TimerStore::~TimerStore() {
+  // Only pending timers hold a callable that needs destroying: a fired or cancelled one's
+  // was moved out, unless it was plain.
+  for (std::uint32_t slot = 0; slot < slot_count_; ++slot) {
+    if (is_live(slot) && needs_destroying(slot)) {
+      Callback::destroy(kind_at(slot), cell(slot) + kStorage);
+    }
+  }
+}
+
+void TimerStore::add_chunk() {
+  // Everything that may throw comes first, so a failure changes nothing.
+  const std::size_t cells = (chunks_.size() + 1) << kChunkBits;
+  if (chunks_.size() == chunks_.capacity()) chunks_.reserve(2 * chunks_.size() + 1);
+  if (live_bits_.capacity() < cells / 64) {
+    const std::size_t words = std::max(cells / 64, 2 * live_bits_.capacity());
+    live_bits_.reserve(words);
+    plain_bits_.reserve(words);
+    large_bits_.reserve(words);
+  }
+  if (free_capacity_ < cells) {
+    const std::size_t capacity = std::max(cells, 2 * free_capacity_);
+    std::unique_ptr<std::uint32_t[]> free(new std::uint32_t[capacity]);
+    std::copy_n(free_.get(), small_free_, free.get());
+    std::copy_n(free_.get() + free_capacity_ - large_free_, large_free_,
+                free.get() + capacity - large_free_);
+    free_ = std::move(free);
+    free_capacity_ = capacity;
+  }
+  // Not value-initialised: a cell, its sequence and its generation are written when the
+  // cell is first handed out, so a chunk's pages are touched only as timers need them.
+  chunks_.emplace_back(::new (::operator new(sizeof(Chunk), kLine)) Chunk);
+  live_bits_.resize(cells / 64);  // within capacity
+  plain_bits_.resize(cells / 64);
+  large_bits_.resize(cells / 64);
+}
+
+std::uint32_t TimerStore::bump(std::uint32_t cells) {
+  const std::uint32_t first = (slot_count_ + cells - 1) & ~(cells - 1);
+  if (first + cells > (chunks_.size() << kChunkBits)) add_chunk();  // chunks hold pairs whole
+  for (std::uint32_t slot = slot_count_; slot < first + cells; ++slot) {
+    chunk(slot).generations[slot & kChunkMask] = 0;
+  }
+  if (first != slot_count_) {  // the cell skipped to reach a pair serves a small timer later
+    const Callback::Kind none = nullptr;
+    std::memcpy(cell(slot_count_), &none, sizeof none);
+    free_[small_free_++] = slot_count_;
+  }
+  slot_count_ = first + cells;
+  return first;
+}
+
+std::uint32_t TimerStore::allocate(const Callback& callback) {
+  if (Callback::storage_size(callback.kind()) <= kSmall) {
+    if (small_free_ > 0) return free_[--small_free_];
+    return bump(1);
+  }
+  if (large_free_ > 0) return free_[free_capacity_ - large_free_--];
+  return bump(2);
+}
+
+std::uint32_t TimerStore::fill(std::uint32_t slot, Callback&& callback,
+                               std::uint64_t sequence) noexcept {
+  const Callback::Kind kind = callback.kind();
+  const bool large = Callback::storage_size(kind) > kSmall;
+  unsigned char* const at = cell(slot);
+  std::memcpy(at, &kind, sizeof kind);
+  if (large) {
+    callback.move_out<kLarge>(at + kStorage);
+  } else {
+    callback.move_out<kSmall>(at + kStorage);
+  }
+  set_bit(plain_bits_, slot, Callback::destroys_nothing(kind));
+  set_bit(large_bits_, slot, large);
+  set_bit(live_bits_, slot, true);
+  Chunk& c = chunk(slot);
+  c.sequences[slot & kChunkMask] = sequence;
+  return ++c.generations[slot & kChunkMask];  // odd: pending
+}
+
+void TimerStore::take(std::uint32_t slot, Callback& out) noexcept {
+  out.reset();
+  unsigned char* const at = cell(slot);
+  if (bit(large_bits_, slot)) {
+    out.move_in<kLarge>(kind_at(slot), at + kStorage);
+  } else {
+    out.move_in<kSmall>(kind_at(slot), at + kStorage);
+  }
+}
+
+void TimerStore::release(std::uint32_t slot) noexcept {
+  if (bit(large_bits_, slot)) {
+    free_[free_capacity_ - 1 - large_free_++] = slot;
+  } else {
+    free_[small_free_++] = slot;
+  }
+}
+
+void TimerStore::prefetch(std::uint32_t slot) const noexcept {
+  const Chunk& c = chunk(slot);
+  prefetch_line(c.cells + std::size_t{slot & kChunkMask} * kCell);
+  prefetch_line(&c.sequences[slot & kChunkMask]);
+  prefetch_line(&c.generations[slot & kChunkMask]);
+}
+
+}  // namespace runloop::detail
