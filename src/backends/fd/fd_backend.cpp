@@ -6,20 +6,20 @@
 //   work with an eventfd; REAPER calls the fd handler on every iteration, readable or not.
 //   So the descriptor is the read end of a pipe, level-triggered, and dispatch() is cheap
 //   and harmless when nothing is ready.
-// - Readable exactly while something is ready: wake(), wake_from_loop_thread() and a batch
-//   that leaves work behind write one byte (raised_ makes it at most one per clear); a
-//   timer due makes it readable through the Alarm thread, which sleeps on a timerfd armed
-//   for the earliest deadline. dispatch() reads the pipe empty, clears raised_, then runs
-//   the batch: a wake written after the read is seen by the next dispatch, and one whose
-//   flag we clear is seen by this batch (the exchange synchronises with the waker).
-// - A batch of several callbacks usually leaves one byte behind: the core asks for a wake-up
-//   while work is queued behind a running callback (a nested loop must come back to us), and
-//   that request is consumed only by the next batch (the core's flag). Clearing it at the end
-//   of the batch would lose a later loop-thread post. So the host sees one spurious
-//   readable per busy batch, which costs an empty dispatch().
-// - The read happens on every dispatch(), even a spurious one: a raise can land its byte
-//   after our exchange, and skipping the read while raised_ is false would leave the
-//   pipe readable for good (a host busy-looping on it). One non-blocking read is the price.
+// - Readable exactly while something is ready: wake() and wake_from_loop_thread() write one
+//   byte (raised_ makes it at most one per clear); a timer due makes it readable through the
+//   Alarm thread, which sleeps on a timerfd armed for the earliest deadline.
+// - A batch ends by setting the pipe: work left behind (the budget ran out in a flood) keeps
+//   it readable, without a system call, as it is raised already; otherwise it is read empty,
+//   raised_ cleared, and the core asked again, since a wake-up that came after the batch
+//   looked found raised_ set and wrote nothing (the exchange synchronises with the waker's).
+//   Before, every batch read the pipe first and a busy one wrote it again: two system calls
+//   per 256 callbacks of a flood, which made a host-driven cross-thread send cost 2x GLib
+//   mode's (bench row 8a).
+// - The read happens on every batch that leaves nothing, even after a spurious dispatch():
+//   a raise can land its byte after an earlier clear's exchange, and skipping the read
+//   while raised_ is false would leave the pipe readable for good (a host busy-looping on
+//   it). One non-blocking read is the price.
 // - The core is the only place that orders work; this file keeps no queue and no timer.
 // - The core's contract (backends/backend.hpp): the alarm is armed only when the core
 //   announces a deadline (arm_deadline), and once it has fired the next batch tells the core
@@ -47,6 +47,10 @@ namespace {
 
 bool is_due(std::optional<Clock::time_point> deadline) {
   return deadline && *deadline <= Clock::now();
+}
+
+bool is_ready(const NextWork& next) {
+  return next.immediate || is_due(next.deadline);
 }
 
 }  // namespace
@@ -97,20 +101,28 @@ void FdBackend::dispatch() {
   if (attached_) do_work();
 }
 
-// Every batch, the host's (dispatch()), our own (poll_once()) or the native loop's, empties
-// the pipe first and leaves it readable if anything is still ready.
+// Every batch, the host's (dispatch()), our own (poll_once()) or the native loop's, leaves
+// the pipe readable while anything is still ready, and empty otherwise. A batch that leaves
+// work behind (a flood spans many) touches the pipe not at all: it is readable already.
 WorkReport FdBackend::do_work() {
   const bool signalling = active();
-  if (signalling) {
-    clear();
-    if (alarm_fired_.exchange(false, std::memory_order_acq_rel)) delegate_.native_timer_fired();
+  if (signalling && alarm_fired_.exchange(false, std::memory_order_acq_rel)) {
+    delegate_.native_timer_fired();
   }
   WorkReport report = delegate_.do_work();
   // A callback may have called the last deinit(): then the pipe is gone. (The core keeps a
   // wake-up requested for work left over; this also covers timers the budget left due.)
-  if (signalling && attached_ && (report.next.immediate || is_due(report.next.deadline))) {
-    raise();
+  if (!signalling || !attached_) return report;
+  if (is_ready(report.next)) {
+    raise();  // no system call unless a spurious dispatch() found it unraised
+    return report;
   }
+  // Emptied even when not raised: a raise can land its byte after the exchange of an
+  // earlier clear(), and a pipe left readable would keep the host busy for nothing.
+  clear();
+  // A wake-up that found the pipe raised after the batch looked wrote nothing: look again.
+  // (clear()'s exchange synchronises with that waker's, so its post is visible here.)
+  if (is_ready(delegate_.next_work())) raise();
   return report;
 }
 
