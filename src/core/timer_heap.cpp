@@ -1,6 +1,7 @@
 // The timer store, the public operations and the 4-ary heap of far deadlines; the wheel of
 // near ones is in timer_wheel.cpp. See timer_heap.hpp for the layout and why.
 #include <algorithm>
+#include <cassert>
 #include <cstring>
 #include <new>
 #include <utility>
@@ -33,7 +34,9 @@ void TimerHeap::Nodes::reserve(std::size_t size) {
 }
 
 TimerHeap::TimerHeap(unsigned bucket_bits, unsigned ring_bits) noexcept
-    : bucket_bits_(bucket_bits), ring_bits_(ring_bits), ring_mask_((1u << ring_bits) - 1) {}
+    : bucket_bits_(bucket_bits), ring_bits_(ring_bits), ring_mask_((1u << ring_bits) - 1) {
+  assert(bucket_bits < 32);  // a WheelNode keeps 32 bits of a deadline
+}
 
 TimerHeap::~TimerHeap() {
   if (buckets_) {
@@ -57,7 +60,7 @@ TimerHeap::Id TimerHeap::push(Clock::time_point deadline, Callback&& callback) {
   const std::uint32_t generation = store_.fill(slot, std::move(callback), next_sequence_++);
   ++live_;
   if (to_wheel) {
-    wheel_insert(Node{at, slot});
+    wheel_insert(at, slot);
   } else {
     heap_push(Node{at, slot});
   }
@@ -78,27 +81,34 @@ bool TimerHeap::remove(Id id, Callback& out) noexcept {
   return true;
 }
 
-const TimerHeap::Node* TimerHeap::first(bool& from_wheel) const noexcept {
-  const Node* wheel = nullptr;
-  if (front_ != kNoBucket) wheel = &buckets_[front_].nodes[buckets_[front_].head];
-  const Node* heap = heap_.empty() ? nullptr : &heap_[0];
-  from_wheel = wheel != nullptr && (heap == nullptr || !earlier(*heap, *wheel));
-  return from_wheel ? wheel : heap;
+bool TimerHeap::first(Node& node, bool& from_wheel) const noexcept {
+  from_wheel = front_ != kNoBucket;
+  if (from_wheel) {
+    node = full_node(front_, buckets_[front_].nodes[buckets_[front_].head]);
+    if (!heap_.empty() && earlier(heap_[0], node)) {
+      node = heap_[0];
+      from_wheel = false;
+    }
+    return true;
+  }
+  if (heap_.empty()) return false;
+  node = heap_[0];
+  return true;
 }
 
 std::optional<TimerHeap::Clock::time_point> TimerHeap::next_deadline() const noexcept {
+  Node node{};
   bool from_wheel = false;
-  const Node* node = first(from_wheel);
-  if (node == nullptr) return {};
-  return Clock::time_point(Clock::duration(node->deadline));
+  if (!first(node, from_wheel)) return {};
+  return Clock::time_point(Clock::duration(node.deadline));
 }
 
 bool TimerHeap::pop_due(Clock::time_point now, std::uint64_t sequence_limit,
                         Callback& out) noexcept {
+  Node node{};
   bool from_wheel = false;
-  const Node* top = first(from_wheel);  // live, by the invariants
-  if (top == nullptr || top->deadline > now.time_since_epoch().count()) return false;
-  const Node node = *top;
+  // Live, by the invariants.
+  if (!first(node, from_wheel) || node.deadline > now.time_since_epoch().count()) return false;
   if (store_.sequence(node.slot) >= sequence_limit) return false;
   if (from_wheel) {
     ++buckets_[front_].head;
@@ -130,22 +140,22 @@ bool TimerHeap::pop_due(Clock::time_point now, std::uint64_t sequence_limit,
 std::vector<Callback> TimerHeap::take_all() noexcept {
   std::vector<Callback> callbacks;
   callbacks.reserve(live_);
-  const auto take = [&](const Node& node) {
-    if (is_live(node.slot)) {
-      store_.retire(node.slot);
+  const auto take = [&](std::uint32_t slot) {
+    if (is_live(slot)) {
+      store_.retire(slot);
       callbacks.emplace_back();
-      store_.take(node.slot, callbacks.back());
+      store_.take(slot, callbacks.back());
     }
-    free_slot(node.slot);
+    free_slot(slot);
   };
   if (buckets_) {
     for (std::uint32_t b = 0; b <= ring_mask_; ++b) {
       const Bucket& k = buckets_[b];
-      for (std::uint32_t i = k.head; i < k.size; ++i) take(k.nodes[i]);
+      for (std::uint32_t i = k.head; i < k.size; ++i) take(k.nodes[i].slot);
     }
   }
   clear_wheel();
-  for (std::size_t i = 0; i < heap_.size(); ++i) take(heap_[i]);
+  for (std::size_t i = 0; i < heap_.size(); ++i) take(heap_[i].slot);
   heap_.clear();
   live_ = 0;
   return callbacks;

@@ -81,8 +81,15 @@ class TimerHeap {
     Clock::rep deadline;
     std::uint32_t slot;
   };
+  // A wheel node: its bucket's interval (under 2^32 ns) gives the deadline's high bits, so
+  // the low 32 bits are enough. Half a Node: the wheel holds most timers, and fresh memory
+  // is most of what arming many costs (see timer_store.hpp).
+  struct WheelNode {
+    std::uint32_t low;
+    std::uint32_t slot;
+  };
   struct Bucket {
-    Node* nodes = nullptr;  // [head, size) pending or tombstones
+    WheelNode* nodes = nullptr;  // [head, size) pending or tombstones
     std::uint32_t size = 0;
     std::uint32_t capacity = 0;
     std::uint32_t head = 0;
@@ -93,7 +100,7 @@ class TimerHeap {
     Spare* next;
     std::uint32_t capacity;
   };
-  static_assert(sizeof(Spare) <= 8 * sizeof(Node));
+  static_assert(sizeof(Spare) <= 8 * sizeof(WheelNode));
   static constexpr std::uint32_t kNoBucket = UINT32_MAX;
   static constexpr std::size_t kArity = 4;
   // Node i is stored at i + kPad, so that the children of every node (kArity * i + 1 ...)
@@ -145,7 +152,7 @@ class TimerHeap {
   }
   void free_slot(std::uint32_t slot) noexcept { store_.release(slot); }
   // The earliest node, from the front or the heap, if any (`from_wheel` says which).
-  const Node* first(bool& from_wheel) const noexcept;
+  bool first(Node& node, bool& from_wheel) const noexcept;
   void compact_if_sparse() noexcept;
 
   // The heap (timer_heap.cpp).
@@ -165,6 +172,22 @@ class TimerHeap {
   std::uint32_t position(std::uint32_t b) const noexcept {
     return (b - bucket_of(base_)) & ring_mask_;
   }
+  Clock::rep bucket_start(std::uint32_t b) const noexcept {
+    return base_ + (static_cast<Clock::rep>(position(b)) << bucket_bits_);
+  }
+  Node full_node(std::uint32_t b, WheelNode node) const noexcept {
+    const auto start = bucket_start(b);
+    return Node{start + (node.low - static_cast<std::uint32_t>(start)), node.slot};
+  }
+  // The exact order of the nodes of one bucket, whose start's low bits are `start`.
+  struct WheelOrder {
+    const TimerHeap* heap;
+    std::uint32_t start;
+    bool operator()(WheelNode a, WheelNode b) const noexcept {
+      const std::uint32_t da = a.low - start, db = b.low - start;
+      return da < db || (da == db && heap->store_.sequence(a.slot) < heap->store_.sequence(b.slot));
+    }
+  };
   bool in_window(Clock::rep deadline) const noexcept {
     return deadline >= base_ &&
            static_cast<std::uint64_t>(deadline) - static_cast<std::uint64_t>(base_) <
@@ -173,7 +196,7 @@ class TimerHeap {
   // Makes room for a push at `deadline` (may throw): moves the window back over it when it
   // is earlier, then returns whether it goes to the wheel (its bucket has room) or the heap.
   bool prepare_wheel_push(Clock::rep deadline);
-  void wheel_insert(Node node) noexcept;  // room reserved
+  void wheel_insert(Clock::rep deadline, std::uint32_t slot) noexcept;  // room reserved
   bool reserve_bucket(Bucket& bucket, bool may_throw);
   void empty_bucket(std::uint32_t b) noexcept;  // its storage to the spares
   std::uint32_t first_nonempty(std::uint32_t from_position) const noexcept;
@@ -182,7 +205,7 @@ class TimerHeap {
   void fix_front() noexcept;
   // The same after the front's head left, then moves the window up to the front.
   void settle_front() noexcept;
-  void sort_bucket(Bucket& bucket) noexcept;
+  void sort_bucket(std::uint32_t b) noexcept;
   void migrate() noexcept;
   void compact_wheel() noexcept;
   void clear_wheel() noexcept;

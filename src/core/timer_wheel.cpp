@@ -39,7 +39,7 @@ bool TimerHeap::prepare_wheel_push(Clock::rep deadline) {
       Bucket& k = buckets_[b];
       for (std::uint32_t i = k.head; i < k.size; ++i) {
         if (is_live(k.nodes[i].slot)) {
-          heap_push(k.nodes[i]);
+          heap_push(full_node(b, k.nodes[i]));
         } else {
           free_slot(k.nodes[i].slot);
         }
@@ -80,36 +80,39 @@ bool TimerHeap::reserve_bucket(Bucket& k, bool may_throw) {
     spare_ = spare->next;
     k.capacity = spare->capacity;
     spare->~Spare();
-    k.nodes = static_cast<Node*>(static_cast<void*>(spare));
+    k.nodes = static_cast<WheelNode*>(static_cast<void*>(spare));
     return true;
   }
   if (k.head > 0) {  // slide the pending part down over what was popped
-    std::memmove(static_cast<void*>(k.nodes), k.nodes + k.head, (k.size - k.head) * sizeof(Node));
+    std::memmove(static_cast<void*>(k.nodes), k.nodes + k.head,
+                 (k.size - k.head) * sizeof(WheelNode));
     k.size -= k.head;
     k.head = 0;
     return true;
   }
   const std::uint32_t capacity = std::max<std::uint32_t>(8, 2 * k.capacity);
-  const std::size_t bytes = std::size_t{capacity} * sizeof(Node);
+  const std::size_t bytes = std::size_t{capacity} * sizeof(WheelNode);
   void* memory = may_throw ? ::operator new(bytes) : ::operator new(bytes, std::nothrow);
   if (memory == nullptr) return false;
-  auto* nodes = static_cast<Node*>(memory);
-  if (k.size > 0) std::memcpy(static_cast<void*>(nodes), k.nodes, k.size * sizeof(Node));
+  auto* nodes = static_cast<WheelNode*>(memory);
+  if (k.size > 0) std::memcpy(static_cast<void*>(nodes), k.nodes, k.size * sizeof(WheelNode));
   ::operator delete(k.nodes);
   k.nodes = nodes;
   k.capacity = capacity;
   return true;
 }
 
-void TimerHeap::wheel_insert(Node node) noexcept {
-  const std::uint32_t b = bucket_of(node.deadline);
+void TimerHeap::wheel_insert(Clock::rep deadline, std::uint32_t slot) noexcept {
+  const std::uint32_t b = bucket_of(deadline);
   Bucket& k = buckets_[b];
-  const auto less = [this](const Node& x, const Node& y) { return earlier(x, y); };
+  const WheelNode node{static_cast<std::uint32_t>(deadline), slot};
+  const WheelOrder less{this, static_cast<std::uint32_t>(bucket_start(b))};
   if (b == front_) {
     // The front stays sorted: usually the new timer goes last, after the ones due sooner.
-    Node* const end = k.nodes + k.size;
-    Node* const at = std::upper_bound(k.nodes + k.head, end, node, less);
-    std::memmove(static_cast<void*>(at + 1), at, static_cast<std::size_t>(end - at) * sizeof(Node));
+    WheelNode* const end = k.nodes + k.size;
+    WheelNode* const at = std::upper_bound(k.nodes + k.head, end, node, less);
+    std::memmove(static_cast<void*>(at + 1), at,
+                 static_cast<std::size_t>(end - at) * sizeof(WheelNode));
     *at = node;
     ++k.size;
   } else {
@@ -139,16 +142,17 @@ std::uint32_t TimerHeap::first_nonempty(std::uint32_t from) const noexcept {
   return kNoBucket;
 }
 
-void TimerHeap::sort_bucket(Bucket& k) noexcept {
+void TimerHeap::sort_bucket(std::uint32_t b) noexcept {
+  Bucket& k = buckets_[b];
   std::sort(k.nodes + k.head, k.nodes + k.size,
-            [this](const Node& x, const Node& y) { return earlier(x, y); });
+            WheelOrder{this, static_cast<std::uint32_t>(bucket_start(b))});
   k.sorted = true;
 }
 
 void TimerHeap::fix_front() noexcept {
   while (front_ != kNoBucket) {
     Bucket& k = buckets_[front_];
-    if (!k.sorted) sort_bucket(k);
+    if (!k.sorted) sort_bucket(front_);
     while (k.head < k.size && !is_live(k.nodes[k.head].slot)) {
       free_slot(k.nodes[k.head].slot);  // a tombstone at the head is gone
       ++k.head;
@@ -187,7 +191,7 @@ void TimerHeap::migrate() noexcept {
     const Node node = heap_[0];
     if (!reserve_bucket(buckets_[bucket_of(node.deadline)], false)) return;  // stays in the heap
     pop_top();
-    wheel_insert(node);
+    wheel_insert(node.deadline, node.slot);
     drop_dead_top();
   }
 }
@@ -203,7 +207,7 @@ void TimerHeap::compact_wheel() noexcept {
       // As in compact_heap(): without branches, the order kept.
       std::uint32_t kept = 0;
       for (std::uint32_t i = k.head; i < k.size; ++i) {
-        const Node n = k.nodes[i];
+        const WheelNode n = k.nodes[i];
         k.nodes[kept] = n;
         kept += reclaim.keep(n.slot);
       }
