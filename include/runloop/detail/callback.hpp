@@ -13,12 +13,12 @@ namespace runloop::detail {
 // slot in a queue. std::function is not used: it must be copyable and allocates above
 // 16 bytes.
 //
-// Sized for the timer heap, which keeps a callback and its timer's sequence number in one
-// 64-byte cache line (a pop then misses the cache once, not twice): 48 bytes inline plus the
-// ops pointer, 56 bytes in all, aligned to a pointer. 48 bytes hold six pointers (a lambda
-// capturing five locals by reference and an int), or a std::function and two pointers;
-// shrinking it to 40 sent such [&] lambdas to the heap and made 100k timers 40% slower. A
-// callable aligned to more than a pointer lives on the heap. A callable that is trivially
+// 48 bytes inline plus the ops pointer, 56 bytes in all, aligned to a pointer: the timer
+// store keeps the callable and its ops in one 64-byte line (two of its 32-byte cells; one
+// cell for a callable of up to 24 bytes, see core/timer_store.hpp). 48 bytes hold six
+// pointers (a lambda capturing five locals by reference and an int), or a std::function and
+// two pointers; shrinking it to 40 sent such [&] lambdas to the heap and made 100k timers 40%
+// slower. A callable aligned to more than a pointer lives on the heap. A callable that is trivially
 // copyable (a lambda capturing pointers, integers, coroutine handles) is moved with a plain
 // copy and destroyed with nothing, with no call through the ops table: moving callbacks
 // between queues is most of what a loop does.
@@ -181,6 +181,6 @@ class Callback {
   const Ops* ops_ = nullptr;
 };
 
-static_assert(sizeof(Callback) == 56, "the timer heap packs a Callback into a 64-byte entry");
+static_assert(sizeof(Callback) == 56, "the timer store keeps a callable and its ops in 64 bytes");
 
 }  // namespace runloop::detail
