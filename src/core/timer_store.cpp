@@ -71,7 +71,7 @@ std::uint32_t TimerStore::bump(std::uint32_t cells) {
   }
   if (first != slot_count_) {  // the cell skipped to reach a pair serves a small timer later
     const Callback::Kind none = nullptr;
-    std::memcpy(cell(slot_count_), &none, sizeof none);
+    std::memcpy(cell(slot_count_), &none, kKindBytes);
     free_[small_free_++] = slot_count_;
   }
   slot_count_ = first + cells;
@@ -92,7 +92,7 @@ std::uint32_t TimerStore::fill(std::uint32_t slot, Callback&& callback,
   const Callback::Kind kind = callback.kind();
   const bool large = Callback::storage_size(kind) > kSmall;
   unsigned char* const at = cell(slot);
-  std::memcpy(at, &kind, sizeof kind);
+  std::memcpy(at, &kind, kKindBytes);
   if (large) {
     callback.move_out<kLarge>(at + kStorage);
   } else {

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <type_traits>
 #include <vector>
 
 #include "runloop/detail/callback.hpp"
@@ -119,11 +120,14 @@ class TimerStore {
   unsigned char* cell(std::uint32_t slot) noexcept {
     return chunk(slot).cells + std::size_t{slot & kChunkMask} * kCell;
   }
-  static constexpr std::size_t kStorage = sizeof(Callback::Kind);  // offset in the cell
+  // A kind is a pointer: its bytes, and where the callable's storage starts in the cell.
+  static constexpr std::size_t kKindBytes = sizeof(void*);
+  static constexpr std::size_t kStorage = kKindBytes;
   static_assert(kStorage + kSmall == kCell && kStorage + kLarge <= 2 * kCell);
+  static_assert(std::is_pointer_v<Callback::Kind>);
   Callback::Kind kind_at(std::uint32_t slot) noexcept {
     Callback::Kind kind = nullptr;
-    std::memcpy(&kind, cell(slot), sizeof kind);
+    std::memcpy(&kind, cell(slot), kKindBytes);
     return kind;
   }
   std::uint32_t generation_of(std::uint32_t slot) const noexcept {
