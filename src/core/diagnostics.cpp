@@ -1,9 +1,9 @@
 #include "core/diagnostics.hpp"
 
 #include <cstdio>
-#include <mutex>
 #include <utility>
 
+#include "core/handler_slot.hpp"
 #include "runloop/diagnostics.hpp"
 
 #if defined(_WIN32)
@@ -18,11 +18,10 @@
 namespace runloop {
 namespace {
 
-std::mutex handler_mutex;
-DiagnosticHandler& handler_slot() {
+detail::HandlerSlot<DiagnosticHandler>& handler_slot() {
   // Function-local so it is constructed before first use from any static initialiser.
-  static DiagnosticHandler handler;
-  return handler;
+  static detail::HandlerSlot<DiagnosticHandler> slot;
+  return slot;
 }
 
 void print_default(std::string_view line) noexcept {
@@ -40,29 +39,13 @@ const char module_marker = 0;
 }  // namespace
 
 void set_diagnostic_handler(DiagnosticHandler handler) {
-  std::lock_guard lock(handler_mutex);
-  handler_slot() = std::move(handler);
+  handler_slot().set(std::move(handler));
 }
 
 namespace detail {
 
 void report_diagnostic(std::string_view line) noexcept {
-  DiagnosticHandler handler;
-  try {
-    std::lock_guard lock(handler_mutex);
-    handler = handler_slot();
-  } catch (...) {
-    // Copying the handler failed (out of memory): fall back to the default.
-  }
-  if (!handler) {
-    print_default(line);
-    return;
-  }
-  try {
-    handler(line);
-  } catch (...) {
-    std::fprintf(stderr, "runloop: the diagnostic handler threw; diagnosis dropped\n");
-  }
+  handler_slot().call("diagnostic", line, print_default);
 }
 
 std::string module_path() {

@@ -1,19 +1,18 @@
 #include "core/exceptions.hpp"
 
 #include <cstdio>
-#include <mutex>
 #include <utility>
 
+#include "core/handler_slot.hpp"
 #include "runloop/error.hpp"
 
 namespace runloop {
 namespace {
 
-std::mutex handler_mutex;
-ExceptionHandler& handler_slot() {
+detail::HandlerSlot<ExceptionHandler>& handler_slot() {
   // Function-local so it is constructed before first use from any static initialiser.
-  static ExceptionHandler handler;
-  return handler;
+  static detail::HandlerSlot<ExceptionHandler> slot;
+  return slot;
 }
 
 void print_default(const std::exception_ptr& exception) noexcept {
@@ -29,29 +28,13 @@ void print_default(const std::exception_ptr& exception) noexcept {
 }  // namespace
 
 void set_exception_handler(ExceptionHandler handler) {
-  std::lock_guard lock(handler_mutex);
-  handler_slot() = std::move(handler);
+  handler_slot().set(std::move(handler));
 }
 
 namespace detail {
 
 void report_exception(std::exception_ptr exception) noexcept {
-  ExceptionHandler handler;
-  try {
-    std::lock_guard lock(handler_mutex);
-    handler = handler_slot();
-  } catch (...) {
-    // Copying the handler failed (out of memory): fall back to the default.
-  }
-  if (!handler) {
-    print_default(exception);
-    return;
-  }
-  try {
-    handler(std::move(exception));
-  } catch (...) {
-    std::fprintf(stderr, "runloop: the exception handler threw; exception dropped\n");
-  }
+  handler_slot().call("exception", std::move(exception), print_default);
 }
 
 }  // namespace detail
