@@ -117,8 +117,9 @@ class TaskState final : public TaskRoot {
   // Which member is alive is result_tag(): `value` for Held::Value (never for void),
   // `panic` for Held::Panic, neither otherwise.
   union Slot {
-    Slot() noexcept {}
-    ~Slot() {}
+    // Not "= default": with a non-trivial member (exception_ptr) that would be deleted.
+    Slot() noexcept {}  // NOLINT(modernize-use-equals-default)
+    ~Slot() {}          // NOLINT(modernize-use-equals-default)
     Slot(const Slot&) = delete;
     Slot& operator=(const Slot&) = delete;
     Value value;
