@@ -1,7 +1,9 @@
 #pragma once
 
 #include <coroutine>
+#include <cstdint>
 #include <exception>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <type_traits>
@@ -42,6 +44,10 @@ class JoinAwaiter;
 // (NotRunLoopThread, NotInitialized), or nothing.
 RUNLOOP_API std::optional<Error> loop_thread_error(std::uint64_t epoch) noexcept;
 
+// The record of one spawned task. Its result is a tagged union (the tag in TaskRoot's spare
+// byte) rather than a std::optional<Result<T, JoinError>>: for void that is one
+// std::exception_ptr (8 bytes, not 24), which with the tag sharing TaskRoot's word keeps
+// the record of a void or small result within 72 bytes (see the static_assert below).
 template <class T>
 class TaskState final : public TaskRoot {
  public:
@@ -49,54 +55,149 @@ class TaskState final : public TaskRoot {
   // Several awaiters can share one result only if it can be copied.
   static constexpr bool kShareable = std::is_copy_constructible_v<Stored>;
 
+  TaskState() noexcept = default;
+  ~TaskState() override { clear(); }
+
   // Once finished: moves the result out; empty before, and after it was taken.
   std::optional<Stored> take() noexcept {
     if (!is_finished()) return {};
-    return std::exchange(result_, {});
+    return take_held();
   }
 
  protected:
   void store_result(std::coroutine_handle<> frame) noexcept override {
     auto& promise = std::coroutine_handle<TaskPromise<T>>::from_address(frame.address()).promise();
+    clear();
     if (promise.failed()) {
-      result_.emplace(Unexpected(JoinError::panic(promise.exception())));
-    } else if constexpr (std::is_void_v<T>) {
-      result_.emplace();
-    } else {
-      result_.emplace(promise.take_result());
+      std::construct_at(std::addressof(slot_.panic), promise.exception());
+      set_held(Held::Panic);
+      return;
     }
+    if constexpr (!std::is_void_v<T>) {
+      std::construct_at(std::addressof(slot_.value), promise.take_result());
+    }
+    set_held(Held::Value);
   }
-  void store_aborted() noexcept override { result_.emplace(Unexpected(JoinError::aborted())); }
+  void store_aborted() noexcept override {
+    clear();
+    set_held(Held::Aborted);
+  }
   std::exception_ptr frame_exception(std::coroutine_handle<> frame) const noexcept override {
     auto& promise = std::coroutine_handle<TaskPromise<T>>::from_address(frame.address()).promise();
     return promise.failed() ? promise.exception() : nullptr;
   }
   void deliver(JoinWaiter* first) noexcept override {
-    for (JoinWaiter* waiter = first; waiter != nullptr && result_; waiter = waiter->next) {
+    for (JoinWaiter* waiter = first; waiter != nullptr && held() != Held::Nothing;
+         waiter = waiter->next) {
       auto& slot = static_cast<JoinAwaiter<T>*>(waiter)->delivered_;
       if constexpr (kShareable) {
         if (waiter->next != nullptr) {
           try {
-            slot.emplace(*result_);
+            copy_held_into(slot);
           } catch (...) {
             // Out of memory copying it: this awaiter gets Aborted rather than nothing.
           }
           continue;
         }
       }
-      slot = std::exchange(result_, {});  // the last (or only) one takes it
+      move_held_into(slot);  // the last (or only) one takes it
     }
   }
   std::exception_ptr take_unclaimed_panic() noexcept override {
-    if (!result_ || result_->has_value() || !result_->error().is_panic()) return nullptr;
-    std::exception_ptr panic = result_->error().exception();
-    result_.reset();
+    if (held() != Held::Panic) return nullptr;
+    std::exception_ptr panic = std::move(slot_.panic);
+    clear();
     return panic;
   }
 
  private:
-  std::optional<Stored> result_;
+  enum class Held : std::uint8_t { Nothing, Value, Aborted, Panic };
+  struct NoValue {};
+  using Value = std::conditional_t<std::is_void_v<T>, NoValue, T>;
+  // Which member is alive is result_tag(): `value` for Held::Value (never for void),
+  // `panic` for Held::Panic, neither otherwise.
+  union Slot {
+    // Not "= default": with a non-trivial member (exception_ptr) that would be deleted.
+    Slot() noexcept {}  // NOLINT(modernize-use-equals-default)
+    ~Slot() {}          // NOLINT(modernize-use-equals-default)
+    Slot(const Slot&) = delete;
+    Slot& operator=(const Slot&) = delete;
+    Value value;
+    std::exception_ptr panic;
+  };
+
+  Held held() const noexcept { return static_cast<Held>(result_tag()); }
+  void set_held(Held held) noexcept { set_result_tag(static_cast<std::uint8_t>(held)); }
+
+  void clear() noexcept {
+    if (held() == Held::Value) {
+      if constexpr (!std::is_void_v<T>) std::destroy_at(std::addressof(slot_.value));
+    } else if (held() == Held::Panic) {
+      std::destroy_at(std::addressof(slot_.panic));
+    }
+    set_held(Held::Nothing);
+  }
+
+  // Moves the result out, leaving nothing.
+  std::optional<Stored> take_held() noexcept {
+    std::optional<Stored> out;
+    move_held_into(out);
+    return out;
+  }
+  // Emplaces rather than assigns: T need not be assignable.
+  void move_held_into(std::optional<Stored>& out) noexcept {
+    switch (held()) {
+      case Held::Nothing:
+        return;
+      case Held::Value:
+        if constexpr (std::is_void_v<T>) {
+          out.emplace();
+        } else {
+          out.emplace(std::move(slot_.value));
+        }
+        break;
+      case Held::Aborted:
+        out.emplace(Unexpected(JoinError::aborted()));
+        break;
+      case Held::Panic:
+        out.emplace(Unexpected(JoinError::panic(std::move(slot_.panic))));
+        break;
+    }
+    clear();
+  }
+
+  // Copies the result into `out`, keeping it. Throws what copying T throws.
+  void copy_held_into(std::optional<Stored>& out) const {
+    switch (held()) {
+      case Held::Nothing:
+        return;
+      case Held::Value:
+        if constexpr (std::is_void_v<T>) {
+          out.emplace();
+        } else {
+          out.emplace(slot_.value);
+        }
+        return;
+      case Held::Aborted:
+        out.emplace(Unexpected(JoinError::aborted()));
+        return;
+      case Held::Panic:
+        out.emplace(Unexpected(JoinError::panic(slot_.panic)));
+        return;
+    }
+  }
+
+  Slot slot_;
 };
+
+// Each task costs one of these on the heap for as long as it lives (issue 15: bytes per
+// suspended task). glibc's malloc serves a request of n bytes from a chunk of n + 8 rounded
+// up to 16: 72 bytes take an 80-byte chunk, 73 to 88 bytes a 96-byte one. So the record of
+// a void or small result must stay within 72 bytes (on 64-bit ABIs whose exception_ptr is
+// one pointer: MSVC's is two).
+static_assert(sizeof(void*) != 8 || sizeof(std::exception_ptr) != 8 ||
+                  (sizeof(TaskState<void>) <= 72 && sizeof(TaskState<int>) <= 72),
+              "a task's record grew out of glibc's 80-byte malloc chunk");
 
 // co_await join_handle, from a runloop::Task or from any other coroutine type on the loop
 // thread. Each awaiter registers itself (it is a JoinWaiter), so several can wait at once.

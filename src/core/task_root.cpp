@@ -35,16 +35,16 @@ void TaskRoot::publish_finished() noexcept {
 }
 
 void TaskRoot::resume(std::coroutine_handle<> frame) noexcept {
-  if (state_ != State::Suspended) return;  // ended meanwhile: a stale wake-up
+  if (state() != State::Suspended) return;  // ended meanwhile: a stale wake-up
   RootRef keep(this);
-  state_ = State::Running;
+  set_state(State::Running);
   frame.resume();  // returns when the task suspends again or reaches its final suspend
-  state_ = State::Suspended;
+  set_state(State::Suspended);
   // Abort wins over completion: a task aborted while it ran (by itself, or by a deinit()
   // it called) ends Aborted even if it then ran to its end.
-  if (abort_requested_) {
+  if ((loop_bits_ & kAbortRequested) != 0) {
     finish(true);
-  } else if (frame_done_) {
+  } else if ((loop_bits_ & kFrameDone) != 0) {
     finish(false);
   }
 }
@@ -79,16 +79,16 @@ void TaskRoot::abort() noexcept {
 }
 
 void TaskRoot::abort_on_loop_thread() noexcept {
-  if (state_ == State::Done) return;
-  if (state_ == State::Running) {
-    abort_requested_ = true;  // on the stack: destroyed when it next suspends
+  if (state() == State::Done) return;
+  if (state() == State::Running) {
+    loop_bits_ |= kAbortRequested;  // on the stack: destroyed when it next suspends
     return;
   }
   finish(true);
 }
 
 void TaskRoot::abort_unstarted() noexcept {
-  state_ = State::Done;
+  set_state(State::Done);
   store_aborted();
   publish_finished();
 }
@@ -113,12 +113,12 @@ std::stop_token TaskRoot::stop_token() {
 
 void TaskRoot::finish(bool aborted) noexcept {
   RootRef keep(this);
-  state_ = State::Done;
+  set_state(State::Done);
   std::exception_ptr lost;
   if (aborted) {
     // An exception that escaped after the abort: the handle says Aborted, so nobody could
     // ever see it unless it is reported.
-    if (frame_done_) lost = frame_exception(frame_);
+    if ((loop_bits_ & kFrameDone) != 0) lost = frame_exception(frame_);
     store_aborted();
   } else {
     store_result(frame_);
@@ -146,7 +146,7 @@ void TaskRoot::finish(bool aborted) noexcept {
 }
 
 bool TaskRoot::add_waiter(JoinWaiter& waiter) noexcept {
-  if (state_ == State::Done) return false;
+  if (state() == State::Done) return false;
   waiter.prev = nullptr;
   waiter.next = waiters_;
   if (waiters_ != nullptr) waiters_->prev = &waiter;

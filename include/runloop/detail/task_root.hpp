@@ -70,7 +70,7 @@ class RUNLOOP_API TaskRoot : private TaskLinks {
     return (flags_.load(std::memory_order_acquire) & kFinished) != 0;
   }
   // Loop thread: abort() was called while the task ran; it ends at its next co_await.
-  bool abort_requested() const noexcept { return abort_requested_; }
+  bool abort_requested() const noexcept { return (loop_bits_ & kAbortRequested) != 0; }
 
   // Any thread: cooperative cancellation, observed through stop_token().
   void request_stop() noexcept;
@@ -81,7 +81,7 @@ class RUNLOOP_API TaskRoot : private TaskLinks {
   void abort_unstarted() noexcept;
 
   // Loop thread: the root frame reached its final suspend point.
-  void mark_frame_done() noexcept { frame_done_ = true; }
+  void mark_frame_done() noexcept { loop_bits_ |= kFrameDone; }
   // Loop thread: registers a waiter, which finish() wakes. False if already finished.
   bool add_waiter(JoinWaiter& waiter) noexcept;
   void remove_waiter(JoinWaiter& waiter) noexcept;
@@ -101,11 +101,24 @@ class RUNLOOP_API TaskRoot : private TaskLinks {
   // Moves a stored, untaken panic out (null if there is none).
   virtual std::exception_ptr take_unclaimed_panic() noexcept = 0;
 
+  // The tag of the result that the derived class stores (what it holds in its union). It is
+  // kept here, in a byte that would otherwise be padding, so that the derived record of a
+  // small result stays within one malloc chunk size (see TaskState). Written on the loop
+  // thread before the task is published finished, then by whoever takes the result. A byte
+  // of its own: taking a result on another thread never races with the loop thread's bits.
+  std::uint8_t result_tag() const noexcept { return result_tag_; }
+  void set_result_tag(std::uint8_t tag) noexcept { result_tag_ = tag; }
+
  private:
   friend class TaskRegistry;
   friend RUNLOOP_API bool start_task(std::uint64_t epoch, TaskRoot* root,
                                      std::coroutine_handle<> frame);
   enum class State : std::uint8_t { Suspended, Running, Done };
+  // loop_bits_: the State in the low two bits, then two flags.
+  static constexpr std::uint8_t kStateMask = 3;
+  static constexpr std::uint8_t kFrameDone = 4;
+  static constexpr std::uint8_t kAbortRequested = 8;
+  // flags_:
   static constexpr std::uint8_t kFinished = 1;
   static constexpr std::uint8_t kHandleDropped = 2;
   static constexpr std::uint8_t kStopRequested = 4;
@@ -114,14 +127,19 @@ class RUNLOOP_API TaskRoot : private TaskLinks {
   void finish(bool aborted) noexcept;
   void publish_finished() noexcept;
   void wake(JoinWaiter& waiter) noexcept;
+  State state() const noexcept { return static_cast<State>(loop_bits_ & kStateMask); }
+  void set_state(State state) noexcept {
+    loop_bits_ =
+        static_cast<std::uint8_t>((loop_bits_ & ~kStateMask) | static_cast<std::uint8_t>(state));
+  }
 
   // One of these per suspended task, so packed (issue 15: bytes per task): the small
-  // fields share one word, and the registry links need no pointer to the registry.
+  // fields share one word, with a byte to spare for the derived class's result tag, and the
+  // registry links need no pointer to the registry.
   std::atomic<std::uint32_t> refs_{1};
   std::atomic<std::uint8_t> flags_{0};  // kFinished, kHandleDropped, kStopRequested
-  State state_ = State::Suspended;      // the rest: loop thread only
-  bool frame_done_ = false;
-  bool abort_requested_ = false;
+  std::uint8_t loop_bits_ = 0;  // State (Suspended), kFrameDone, kAbortRequested: loop thread only
+  std::uint8_t result_tag_ = 0;
   std::atomic<std::stop_source*> stop_source_{nullptr};  // made on first use
   std::coroutine_handle<> frame_;
   std::uint64_t epoch_ = 0;
