@@ -114,6 +114,7 @@ class TimerStore {
   struct ChunkDeleter {
     void operator()(Chunk* chunk) const noexcept;
   };
+  static Chunk* make_chunk(bool populate);  // may throw
 
   Chunk& chunk(std::uint32_t slot) noexcept { return *chunks_[slot >> kChunkBits]; }
   const Chunk& chunk(std::uint32_t slot) const noexcept { return *chunks_[slot >> kChunkBits]; }
