@@ -53,7 +53,7 @@ TimerToken LoopCore::schedule_at(Clock::time_point deadline, Callback&& callback
   const TimerHeap::Id id = timers_.push(deadline, std::move(callback));
   // At any dispatch depth: a callback may be running a loop we do not own (a modal dialog),
   // which only our native timer brings back to us. A cancel announces too (see cancel()).
-  announce_deadline();
+  if (!announced_is_earliest_ || !announced_ || deadline < *announced_) announce_deadline();
   return TimerToken{epoch_, id.slot, id.generation};
 }
 
@@ -93,6 +93,7 @@ void LoopCore::announce_deadline() noexcept {
   if (shut_down_) return;
   const std::optional<Clock::time_point> next =
       mock_now_ ? std::optional<Clock::time_point>{} : timers_.next_deadline();
+  announced_is_earliest_ = true;
   if (next == announced_) return;
   announced_ = next;
   backend_->arm_deadline(next);
@@ -152,6 +153,7 @@ std::size_t LoopCore::run_due_timers(BatchBudget& budget, Clock::time_point due_
   Callback callback;
   while (!interrupted() && budget.timers_left(ran == 0) &&
          timers_.pop_due(due_at, sequence_limit, callback)) {
+    announced_is_earliest_ = false;
     invoke_guarded(callback);
     callback.reset();
     ++ran;

@@ -115,8 +115,11 @@ class LoopCore final : public BackendDelegate {
   TimerHeap timers_;
   TaskRegistry tasks_;
   std::vector<RunLevel*> run_levels_;  // innermost last
-  // What the backend's native timer is armed for (the deadline deduplicator).
+  // What the backend's native timer is armed for (the deadline deduplicator), and whether it
+  // is still the earliest pending deadline (a pop may have taken that timer since): then a
+  // later deadline armed needs no look at the heap (schedule's common case).
   std::optional<Clock::time_point> announced_;
+  bool announced_is_earliest_ = false;
   std::optional<Clock::time_point> mock_now_;
   bool local_wake_pending_ = false;
   bool shut_down_ = false;
