@@ -41,11 +41,13 @@ TimerStore::Chunk* TimerStore::make_chunk(bool populate) {
   void* memory = ::operator new(sizeof(Chunk), kLine);
 #if defined(__linux__) && defined(MADV_POPULATE_WRITE)
   if (populate) {
-    constexpr std::uintptr_t kPage = 4096;
-    const auto begin = (reinterpret_cast<std::uintptr_t>(memory) + kPage - 1) & ~(kPage - 1);
-    const auto end = (reinterpret_cast<std::uintptr_t>(memory) + sizeof(Chunk)) & ~(kPage - 1);
-    // Advice only: an older kernel refuses it, and the pages then fault in as they are used.
-    if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_POPULATE_WRITE);
+    // The whole pages inside the chunk. Advice only: an older kernel refuses it, and the
+    // pages then fault in as they are used.
+    constexpr std::size_t kPage = 4096;
+    const std::size_t skip = (kPage - reinterpret_cast<std::uintptr_t>(memory) % kPage) % kPage;
+    const std::size_t length = (sizeof(Chunk) - skip) & ~(kPage - 1);
+    if (length > 0)
+      madvise(static_cast<unsigned char*>(memory) + skip, length, MADV_POPULATE_WRITE);
   }
 #else
   (void)populate;
