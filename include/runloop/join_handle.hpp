@@ -144,8 +144,17 @@ class TaskState final : public TaskRoot {
     move_held_into(out);
     return out;
   }
-  // Emplaces rather than assigns: T need not be assignable.
-  void move_held_into(std::optional<Stored>& out) noexcept {
+  // Moves (a take: leaves nothing) or copies (throws what copying T throws) the result into
+  // `out`. Emplaces rather than assigns: T need not be assignable.
+  template <bool kMove>
+  void put_held_into(std::optional<Stored>& out) noexcept(kMove) {
+    const auto pass = [](auto& held) -> decltype(auto) {
+      if constexpr (kMove) {
+        return std::move(held);
+      } else {
+        return std::as_const(held);
+      }
+    };
     switch (held()) {
       case Held::Nothing:
         return;
@@ -153,39 +162,20 @@ class TaskState final : public TaskRoot {
         if constexpr (std::is_void_v<T>) {
           out.emplace();
         } else {
-          out.emplace(std::move(slot_.value));
+          out.emplace(pass(slot_.value));
         }
         break;
       case Held::Aborted:
         out.emplace(Unexpected(JoinError::aborted()));
         break;
       case Held::Panic:
-        out.emplace(Unexpected(JoinError::panic(std::move(slot_.panic))));
+        out.emplace(Unexpected(JoinError::panic(pass(slot_.panic))));
         break;
     }
-    clear();
+    if constexpr (kMove) clear();
   }
-
-  // Copies the result into `out`, keeping it. Throws what copying T throws.
-  void copy_held_into(std::optional<Stored>& out) const {
-    switch (held()) {
-      case Held::Nothing:
-        return;
-      case Held::Value:
-        if constexpr (std::is_void_v<T>) {
-          out.emplace();
-        } else {
-          out.emplace(slot_.value);
-        }
-        return;
-      case Held::Aborted:
-        out.emplace(Unexpected(JoinError::aborted()));
-        return;
-      case Held::Panic:
-        out.emplace(Unexpected(JoinError::panic(slot_.panic)));
-        return;
-    }
-  }
+  void move_held_into(std::optional<Stored>& out) noexcept { put_held_into<true>(out); }
+  void copy_held_into(std::optional<Stored>& out) { put_held_into<false>(out); }
 
   Slot slot_;
 };

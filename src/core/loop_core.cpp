@@ -60,10 +60,12 @@ TimerToken LoopCore::schedule_at(Clock::time_point deadline, Callback&& callback
 void LoopCore::cancel(TimerToken token) noexcept {
   if (token.epoch != epoch_) return;
   Callback callback;
-  timers_.remove({token.slot, token.generation}, callback);
-  // Only when it was the earliest (announce_deadline dedupes): the watchdog must not take a
-  // cancelled deadline for due work, nor the host-driven alarm wake a host for nothing.
-  announce_deadline();
+  bool was_head = false;
+  const bool removed = timers_.remove({token.slot, token.generation}, callback, &was_head);
+  // Only when it may have been the earliest (announce_deadline dedupes): the watchdog must
+  // not take a cancelled deadline for due work, nor the host-driven alarm wake a host for
+  // nothing. Another timer's cancel leaves the earliest, and what is announced, as it was.
+  if (removed && (was_head || !announced_is_earliest_)) announce_deadline();
   // `callback` is destroyed here, after the heap is consistent again: its destructor may
   // schedule or cancel other timers.
 }

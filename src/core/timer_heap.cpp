@@ -67,16 +67,20 @@ TimerHeap::Id TimerHeap::push(Clock::time_point deadline, Callback&& callback) {
   return Id{slot, generation};
 }
 
-bool TimerHeap::remove(Id id, Callback& out) noexcept {
+bool TimerHeap::remove(Id id, Callback& out, bool* was_head) noexcept {
   if (!contains(id)) return false;
   store_.retire(id.slot);  // the slot stays with its tombstone
   --live_;
   if (store_.needs_destroying(id.slot)) store_.take(id.slot, out);
+  bool head = false;
   if (front_ != kNoBucket && buckets_[front_].nodes[buckets_[front_].head].slot == id.slot) {
+    head = true;
     settle_front();
   } else if (!heap_.empty() && heap_[0].slot == id.slot) {
+    head = true;
     drop_dead_top();
   }
+  if (was_head != nullptr) *was_head = head;
   compact_if_sparse();
   return true;
 }

@@ -61,7 +61,9 @@ class TimerHeap {
   // Removes a pending timer; false for a stale id. Its callback goes to `out` for the
   // caller to destroy (its destructor may re-enter the heap), unless destroying it would do
   // nothing: then `out` is left empty and the callback's memory is not even read.
-  bool remove(Id id, Callback& out) noexcept;
+  // `was_head`, if given, says whether it was at the head of the wheel or the heap, i.e.
+  // whether the earliest deadline may have changed.
+  bool remove(Id id, Callback& out, bool* was_head = nullptr) noexcept;
   bool contains(Id id) const noexcept { return store_.contains(id.slot, id.generation); }
 
   bool empty() const noexcept { return live_ == 0; }
