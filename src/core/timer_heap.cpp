@@ -1,5 +1,5 @@
-// The timer store, the public operations and the 4-ary heap of far deadlines; the wheel of
-// near ones is in timer_wheel.cpp. See timer_heap.hpp for the layout and why.
+// The public operations and the 4-ary heap of far deadlines; the wheel of near ones is in
+// timer_wheel.cpp, the callbacks' store in timer_store.cpp. See timer_heap.hpp for why.
 #include <algorithm>
 #include <cassert>
 #include <cstring>

@@ -140,13 +140,6 @@ class TimerHeap {
     std::size_t size_ = 0;
   };
 
-  static bool bit(const std::vector<std::uint64_t>& bits, std::uint32_t i) noexcept {
-    return (bits[i >> 6] >> (i & 63)) & 1u;
-  }
-  static void set_bit(std::vector<std::uint64_t>& bits, std::uint32_t i, bool value) noexcept {
-    const std::uint64_t mask = std::uint64_t{1} << (i & 63);
-    bits[i >> 6] = (bits[i >> 6] & ~mask) | (value ? mask : 0);
-  }
   bool is_live(std::uint32_t slot) const noexcept { return store_.is_live(slot); }
   bool earlier(const Node& a, const Node& b) const noexcept {
     return a.deadline < b.deadline ||

@@ -11,6 +11,15 @@
 
 namespace runloop::detail {
 
+// Bitmaps of slots and buckets (the timer store's, the wheel's), a bit per index.
+inline bool bit(const std::vector<std::uint64_t>& bits, std::uint32_t i) noexcept {
+  return (bits[i >> 6] >> (i & 63)) & 1u;
+}
+inline void set_bit(std::vector<std::uint64_t>& bits, std::uint32_t i, bool value) noexcept {
+  const std::uint64_t mask = std::uint64_t{1} << (i & 63);
+  bits[i >> 6] = (bits[i >> 6] & ~mask) | (value ? mask : 0);
+}
+
 // Where the timer heap (timer_heap.hpp) keeps each pending timer's callback, sequence number
 // and generation, in numbered slots that never move.
 //
@@ -81,8 +90,8 @@ class TimerStore {
       store_.large_free_ = large_;
     }
     std::uint32_t keep(std::uint32_t slot) noexcept {
-      const std::uint32_t live = (store_.live_bits_[slot >> 6] >> (slot & 63)) & 1u;
-      const std::uint32_t large = (store_.large_bits_[slot >> 6] >> (slot & 63)) & 1u;
+      const std::uint32_t live = bit(store_.live_bits_, slot);
+      const std::uint32_t large = bit(store_.large_bits_, slot);
       // Written at both stacks' tops, counted at most at one: there is room, as this slot
       // is not free yet.
       std::uint32_t* const free = store_.free_.get();
@@ -133,13 +142,6 @@ class TimerStore {
   }
   std::uint32_t generation_of(std::uint32_t slot) const noexcept {
     return chunk(slot).generations[slot & kChunkMask];
-  }
-  static bool bit(const std::vector<std::uint64_t>& bits, std::uint32_t i) noexcept {
-    return (bits[i >> 6] >> (i & 63)) & 1u;
-  }
-  static void set_bit(std::vector<std::uint64_t>& bits, std::uint32_t i, bool value) noexcept {
-    const std::uint64_t mask = std::uint64_t{1} << (i & 63);
-    bits[i >> 6] = (bits[i >> 6] & ~mask) | (value ? mask : 0);
   }
   // The next never-used cells (`cells` of them, at an even cell for two), chunks added first.
   std::uint32_t bump(std::uint32_t cells);
