@@ -82,6 +82,7 @@ void* __libc_malloc(std::size_t size) noexcept;
 void* __libc_calloc(std::size_t count, std::size_t size) noexcept;
 void* __libc_realloc(void* pointer, std::size_t size) noexcept;
 void* __libc_memalign(std::size_t alignment, std::size_t size) noexcept;
+void __libc_free(void* pointer) noexcept;
 
 void* malloc(std::size_t size) noexcept {
   count_allocation();
@@ -161,29 +162,31 @@ void* operator new(std::size_t size, std::align_val_t alignment) {
 void* operator new[](std::size_t size, std::align_val_t alignment) {
   return operator new(size, alignment);
 }
+// __libc_free, not free: the pair of __libc_malloc, and GCC at -O3 sees through operator new and
+// rejects a plain free() as a mismatched deallocation.
 void operator delete(void* pointer) noexcept {
-  std::free(pointer);
+  __libc_free(pointer);
 }
 void operator delete[](void* pointer) noexcept {
-  std::free(pointer);
+  __libc_free(pointer);
 }
 void operator delete(void* pointer, std::size_t) noexcept {
-  std::free(pointer);
+  __libc_free(pointer);
 }
 void operator delete[](void* pointer, std::size_t) noexcept {
-  std::free(pointer);
+  __libc_free(pointer);
 }
 void operator delete(void* pointer, std::align_val_t) noexcept {
-  std::free(pointer);
+  __libc_free(pointer);
 }
 void operator delete[](void* pointer, std::align_val_t) noexcept {
-  std::free(pointer);
+  __libc_free(pointer);
 }
 void operator delete(void* pointer, std::size_t, std::align_val_t) noexcept {
-  std::free(pointer);
+  __libc_free(pointer);
 }
 void operator delete[](void* pointer, std::size_t, std::align_val_t) noexcept {
-  std::free(pointer);
+  __libc_free(pointer);
 }
 #endif
 
