@@ -23,6 +23,15 @@ void prefetch_line(const T* address) noexcept {
 #endif
 }
 
+template <class T>
+void prefetch_line_for_write(const T* address) noexcept {
+#if defined(__GNUC__) || defined(__clang__)
+  __builtin_prefetch(address, 1);
+#else
+  (void)address;
+#endif
+}
+
 }  // namespace
 
 void TimerStore::ChunkDeleter::operator()(Chunk* chunk) const noexcept {
@@ -107,11 +116,26 @@ std::uint32_t TimerStore::bump(std::uint32_t cells) {
 
 std::uint32_t TimerStore::allocate(const Callback& callback) {
   if (Callback::storage_size(callback.kind()) <= kSmall) {
-    if (small_free_ > 0) return free_[--small_free_];
+    if (small_free_ > 0) {
+      const std::uint32_t slot = free_[--small_free_];
+      if (small_free_ > 0) prefetch_fill(free_[small_free_ - 1]);
+      return slot;
+    }
     return bump(1);
   }
-  if (large_free_ > 0) return free_[free_capacity_ - large_free_--];
+  if (large_free_ > 0) {
+    const std::uint32_t slot = free_[free_capacity_ - large_free_--];
+    if (large_free_ > 0) prefetch_fill(free_[free_capacity_ - large_free_]);
+    return slot;
+  }
   return bump(2);
+}
+
+void TimerStore::prefetch_fill(std::uint32_t slot) const noexcept {
+  const Chunk& c = chunk(slot);
+  prefetch_line_for_write(c.cells + std::size_t{slot & kChunkMask} * kCell);
+  prefetch_line_for_write(&c.sequences[slot & kChunkMask]);
+  prefetch_line_for_write(&c.generations[slot & kChunkMask]);
 }
 
 std::uint32_t TimerStore::fill(std::uint32_t slot, Callback&& callback,
