@@ -258,7 +258,7 @@ TimerStats measure_timers(PlannedTimers& timers, std::chrono::nanoseconds lead, 
 
 // How a contender's case-3d timers are due: at record.deadline(rank), whose base the
 // measurement sets (on the clock, `lead` from now), or after a delay from now that the
-// contender computes, its schedule reading the clock itself (runloop's schedule(delay)).
+// contender computes, its schedule reading the clock itself (runloop's schedule(delay), 3h).
 enum class DueAt { deadline, delay };
 
 // 3d-g: `schedule(i, rank)` schedules the i-th timer of the plan's order (of that rank),
@@ -374,6 +374,9 @@ Contender runloop_host_driven_contender();
 double host_driven_idle_dispatch_ns(int calls);
 double floor_empty_pipe_read_ns(int calls);
 double runloop_send_and_wait_us(int round_trips);
+// Case 3h: runloop's schedule(delay), which reads the clock, per timer (3d-g give every
+// contender absolute deadlines).
+double runloop_schedule_delay_ns(const Params& params);
 Contender seed_contender();
 Contender asio_contender();
 Contender libuv_contender();

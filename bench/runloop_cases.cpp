@@ -55,11 +55,12 @@ struct RunloopCases : LoopCases<Loop> {
     TimerRecord& record = planned.record;
     std::vector<Handle> handles;
     handles.reserve(params.cancel_count);
-    return measure_schedule_cancel<DueAt::delay>(
+    // At a deadline, as every peer is given its timers: the same work, no clock read.
+    return measure_schedule_cancel<DueAt::deadline>(
         planned, params.timer_lead, order,
         [&](int, int rank) {
-          handles.push_back(loop.schedule(params.timer_lead + planned.plan.step * (rank + 1),
-                                          [&record, rank] { record.fire(rank); }));
+          handles.push_back(
+              loop.schedule_at(record.deadline(rank), [&record, rank] { record.fire(rank); }));
         },
         [&](int i) { handles[i].cancel(); });
   }
@@ -87,6 +88,23 @@ struct RunloopCases : LoopCases<Loop> {
 
 Contender runloop_contender() {
   return contender<RunloopCases>("runloop");
+}
+
+double runloop_schedule_delay_ns(const Params& params) {
+  auto guard = RunLoop::acquire();
+  const RunLoop loop = RunLoop::current();
+  PlannedTimers planned(params.cancel_count, params.timer_spread);
+  TimerRecord& record = planned.record;
+  std::vector<Handle> handles;
+  handles.reserve(params.cancel_count);
+  return measure_schedule_cancel<DueAt::delay>(
+             planned, params.timer_lead, CancelOrder::random,
+             [&](int, int rank) {
+               handles.push_back(loop.schedule(params.timer_lead + planned.plan.step * (rank + 1),
+                                               [&record, rank] { record.fire(rank); }));
+             },
+             [&](int i) { handles[i].cancel(); })
+      .schedule_ns;
 }
 
 double runloop_send_and_wait_us(int round_trips) {
