@@ -49,18 +49,29 @@ struct RunloopCases : LoopCases<Loop> {
   }
 
   static ScheduleCancelStats schedule_cancel(const Params& params, CancelOrder order) {
+    // At a deadline, as every peer is given its timers: the same work, no clock read.
+    return schedule_cancel_as<DueAt::deadline>(params, order);
+  }
+
+  // 3d-g with runloop's schedule_at(deadline) or, for 3h, schedule(delay).
+  template <DueAt due>
+  static ScheduleCancelStats schedule_cancel_as(const Params& params, CancelOrder order) {
     auto guard = RunLoop::acquire();
     const RunLoop loop = RunLoop::current();
     PlannedTimers planned(params.cancel_count, params.timer_spread);
     TimerRecord& record = planned.record;
     std::vector<Handle> handles;
     handles.reserve(params.cancel_count);
-    // At a deadline, as every peer is given its timers: the same work, no clock read.
-    return measure_schedule_cancel<DueAt::deadline>(
+    return measure_schedule_cancel<due>(
         planned, params.timer_lead, order,
         [&](int, int rank) {
-          handles.push_back(
-              loop.schedule_at(record.deadline(rank), [&record, rank] { record.fire(rank); }));
+          const auto fire = [&record, rank] { record.fire(rank); };
+          if constexpr (due == DueAt::deadline) {
+            handles.push_back(loop.schedule_at(record.deadline(rank), fire));
+          } else {
+            handles.push_back(
+                loop.schedule(params.timer_lead + planned.plan.step * (rank + 1), fire));
+          }
         },
         [&](int i) { handles[i].cancel(); });
   }
@@ -91,20 +102,7 @@ Contender runloop_contender() {
 }
 
 double runloop_schedule_delay_ns(const Params& params) {
-  auto guard = RunLoop::acquire();
-  const RunLoop loop = RunLoop::current();
-  PlannedTimers planned(params.cancel_count, params.timer_spread);
-  TimerRecord& record = planned.record;
-  std::vector<Handle> handles;
-  handles.reserve(params.cancel_count);
-  return measure_schedule_cancel<DueAt::delay>(
-             planned, params.timer_lead, CancelOrder::random,
-             [&](int, int rank) {
-               handles.push_back(loop.schedule(params.timer_lead + planned.plan.step * (rank + 1),
-                                               [&record, rank] { record.fire(rank); }));
-             },
-             [&](int i) { handles[i].cancel(); })
-      .schedule_ns;
+  return RunloopCases::schedule_cancel_as<DueAt::delay>(params, CancelOrder::random).schedule_ns;
 }
 
 double runloop_send_and_wait_us(int round_trips) {
