@@ -16,16 +16,6 @@ class ExceptionTest : public ::testing::Test {
   void TearDown() override { set_exception_handler(nullptr); }
 };
 
-std::string message_of(std::exception_ptr exception) {
-  try {
-    std::rethrow_exception(exception);
-  } catch (const std::exception& e) {
-    return e.what();
-  } catch (...) {
-    return "?";
-  }
-}
-
 TEST_F(ExceptionTest, ScheduleAndSendExceptionsGoToTheHandler) {
   LoopFixture fixture;
   std::vector<std::string> caught;

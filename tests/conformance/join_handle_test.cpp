@@ -14,16 +14,6 @@
 namespace runloop::test {
 namespace {
 
-std::string message_of(const std::exception_ptr& exception) {
-  try {
-    std::rethrow_exception(exception);
-  } catch (const std::exception& e) {
-    return e.what();
-  } catch (...) {
-    return "?";
-  }
-}
-
 class JoinHandleTest : public ::testing::Test {
  protected:
   void SetUp() override {

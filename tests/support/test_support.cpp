@@ -13,6 +13,16 @@ bool wait_until(const std::function<bool()>& done, std::chrono::nanoseconds time
   return true;
 }
 
+std::string message_of(const std::exception_ptr& exception) {
+  try {
+    std::rethrow_exception(exception);
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+    return "?";
+  }
+}
+
 bool run_nested_until(const RunLoop& loop, const std::function<bool()>& done,
                       std::chrono::nanoseconds timeout) {
   if (done()) return true;

@@ -1,7 +1,9 @@
 #pragma once
 
 #include <chrono>
+#include <exception>
 #include <functional>
+#include <string>
 
 #include "host_drive.hpp"
 #include "runloop/runloop.hpp"
@@ -49,6 +51,10 @@ inline bool run_for(const RunLoop& loop, std::chrono::nanoseconds duration) {
 
 // Waits on another thread (not the loop thread) until `done()` holds or kTimeout passes.
 bool wait_until(const std::function<bool()>& done, std::chrono::nanoseconds timeout = kTimeout);
+
+// The what() of an exception caught by a handler, "?" when it is no std::exception: tests
+// compare it with the message thrown.
+std::string message_of(const std::exception_ptr& exception);
 
 // An init() reference for the duration of one test.
 class LoopFixture {
