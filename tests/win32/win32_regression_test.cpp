@@ -11,6 +11,10 @@
 namespace runloop::test {
 namespace {
 
+Task<void> sleep_on(RunLoop loop, std::chrono::microseconds delay) {
+  co_await loop.delay(delay);
+}
+
 // Item 1: in the old poll_once a timer that came due between reading readiness and running
 // the batch finished the task, and the poll then slept with nothing left to wake it. Many
 // short block_ons with delays around the cost of one poll hit that window often.
@@ -23,8 +27,7 @@ TEST(Win32Regression, BlockOnWhoseLastEventIsATimerAlwaysReturns) {
   for (int i = 0; i < 700; ++i) {
     const auto delay = kDelays[i % std::size(kDelays)];
     rescuer.arm();
-    loop.block_on([](RunLoop l, std::chrono::microseconds d) -> Task<void> { co_await l.delay(d); }(
-                                                                 loop, delay));
+    loop.block_on(sleep_on(loop, delay));
     rescuer.disarm();
     if (rescuer.rescues() > hung) {
       hung = rescuer.rescues();
@@ -114,6 +117,15 @@ TEST(Win32Regression, ZeroDelayTimerInsideAModalLoopNeedsNoWmTimerUnderRun) {
   zero_delay_inside_a_modal_loop(drive_with_run);
 }
 
+// The WM_QUIT posted with `exit_code` was taken out of the queue only a few times (not put
+// back on every poll, which spins) and is still there for the host, exit code intact.
+void expect_quit_left_for_the_host(const RetrievalCounter& counter, WPARAM exit_code) {
+  EXPECT_LE(counter.taken(), 10) << "block_on spun on the pending WM_QUIT";
+  MSG msg;
+  ASSERT_TRUE(PeekMessageW(&msg, nullptr, WM_QUIT, WM_QUIT, PM_REMOVE)) << "WM_QUIT swallowed";
+  EXPECT_EQ(msg.wParam, exit_code);
+}
+
 // Item 10: a block_on while the application was asked to quit. The old pump pulled the
 // WM_QUIT and put it back on every poll without sleeping. Now it is held while each poll
 // runs: the polls sleep, and the WM_QUIT is still there for the host afterwards.
@@ -123,11 +135,8 @@ TEST(Win32Regression, PendingQuitDoesNotMakeBlockOnSpin) {
   RetrievalCounter counter(nullptr, WM_QUIT);
   ASSERT_TRUE(counter.installed());
   PostQuitMessage(5);
-  loop.block_on([](RunLoop l) -> Task<void> { co_await l.delay(60ms); }(loop));
-  EXPECT_LE(counter.taken(), 10) << "block_on spun on the pending WM_QUIT";
-  MSG msg;
-  ASSERT_TRUE(PeekMessageW(&msg, nullptr, WM_QUIT, WM_QUIT, PM_REMOVE)) << "WM_QUIT swallowed";
-  EXPECT_EQ(msg.wParam, 5u);
+  loop.block_on(sleep_on(loop, 60ms));
+  expect_quit_left_for_the_host(counter, 5);
 }
 
 // The same inside run(): the WM_QUIT ends that run() level (after the block_on in its batch
@@ -140,15 +149,12 @@ TEST(Win32Regression, QuitDuringBlockOnInsideRunEndsTheRunAfterwards) {
   bool block_on_done = false;
   RunLoop::sender().send([&] {
     PostQuitMessage(9);
-    loop.block_on([](RunLoop l) -> Task<void> { co_await l.delay(60ms); }(loop));
+    loop.block_on(sleep_on(loop, 60ms));
     block_on_done = true;
   });
   loop.run();  // ends on the WM_QUIT
   EXPECT_TRUE(block_on_done);
-  EXPECT_LE(counter.taken(), 10) << "block_on spun on the pending WM_QUIT";
-  MSG msg;
-  ASSERT_TRUE(PeekMessageW(&msg, nullptr, WM_QUIT, WM_QUIT, PM_REMOVE)) << "WM_QUIT swallowed";
-  EXPECT_EQ(msg.wParam, 9u);
+  expect_quit_left_for_the_host(counter, 9);
 }
 
 // Found under load: a batch for the host's pump found the host's WM_TIMER waiting, so it kept
