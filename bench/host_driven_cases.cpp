@@ -10,21 +10,15 @@
 
 #include "harness.hpp"
 #include "runloop/host_driven.hpp"
+#include "runloop_loop.hpp"
 
 namespace bench {
 namespace {
 
 using runloop::RunLoop;
 
-struct HostDrivenLoop {
-  template <class F>
-  void send(F&& f) const {
-    sender.send(std::forward<F>(f));
-  }
-  template <class F>
-  void send_here(F&& f) const {
-    sender.send(std::forward<F>(f));
-  }
+struct HostDrivenLoop : AcquiredLoop {
+  HostDrivenLoop() : AcquiredLoop(RunLoop::acquire(runloop::host_driven)) {}
   // The host's main loop.
   void run() const {
     stopped = false;
@@ -36,9 +30,6 @@ struct HostDrivenLoop {
   }
   void stop() const { stopped = true; }
 
-  runloop::RunLoopGuard guard = RunLoop::acquire(runloop::host_driven);
-  RunLoop loop = RunLoop::current();
-  runloop::Sender sender = RunLoop::sender();
   int poll_fd = loop.poll_fd();
   mutable bool stopped = false;
 };

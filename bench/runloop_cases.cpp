@@ -1,31 +1,19 @@
 // The contender under test: this library, used through its public API only.
 #include "harness.hpp"
 #include "runloop/runloop.hpp"
+#include "runloop_loop.hpp"
 
 namespace bench {
 namespace {
 
 using runloop::Handle;
 using runloop::RunLoop;
-using runloop::RunLoopGuard;
-using runloop::Sender;
 
 // The loop thread's side of the send cases (see harness.hpp).
-struct Loop {
-  template <class F>
-  void send(F&& f) const {
-    sender.send(std::forward<F>(f));
-  }
-  template <class F>
-  void send_here(F&& f) const {
-    sender.send(std::forward<F>(f));
-  }
+struct Loop : AcquiredLoop {
+  Loop() : AcquiredLoop(RunLoop::acquire()) {}
   void run() const { loop.run(); }
   void stop() const { loop.stop(); }
-
-  RunLoopGuard guard = RunLoop::acquire();
-  RunLoop loop = RunLoop::current();
-  Sender sender = RunLoop::sender();
 };
 
 // Cases 1, 2 and 4 are LoopCases' (harness.hpp).
