@@ -8,8 +8,8 @@
 #include <memory>
 #include <optional>
 #include <thread>
-#include <utility>
 
+#include "module_work.hpp"
 #include "runloop/runloop.hpp"
 #include "test_plugin_api.h"
 
@@ -43,8 +43,7 @@ struct Counters {
 
 // Module-wide.
 struct ModuleCounters {
-  std::atomic<std::uint64_t> pending_ran{0};
-  std::atomic<std::uint64_t> pending_destroyed{0};
+  runloop::test::PendingCounts pending;
   std::atomic<std::uint64_t> diagnoses{0};
 };
 inline ModuleCounters module_counters;
@@ -54,40 +53,10 @@ inline void count_diagnoses() {
 }
 
 inline void fill_module(TestModuleProgress* out) {
-  out->pending_ran = module_counters.pending_ran;
-  out->pending_destroyed = module_counters.pending_destroyed;
+  out->pending_ran = module_counters.pending.ran;
+  out->pending_destroyed = module_counters.pending.destroyed;
   out->diagnoses = module_counters.diagnoses;
   out->loop_alive = runloop::RunLoop::try_current().has_value() ? 1 : 0;
-}
-
-// Work left pending: counts whether it was destroyed unrun or ran.
-class Tracked {
- public:
-  Tracked() = default;
-  Tracked(Tracked&& other) noexcept : armed_(std::exchange(other.armed_, false)) {}
-  Tracked& operator=(Tracked&&) = delete;
-  ~Tracked() {
-    if (armed_) ++module_counters.pending_destroyed;
-  }
-  void operator()() {
-    armed_ = false;
-    ++module_counters.pending_ran;
-  }
-
- private:
-  bool armed_ = true;
-};
-
-inline runloop::Task<void> step_forever(runloop::RunLoop loop, std::shared_ptr<Counters> c) {
-  for (;;) {
-    co_await loop.delay(2ms);
-    c->count(c->task_steps);
-  }
-}
-
-inline runloop::Task<void> hold_tracked(runloop::RunLoop loop, Tracked tracked) {
-  co_await loop.delay(std::chrono::hours(1));
-  tracked();
 }
 
 // A timer that checks it is not early.
@@ -120,7 +89,8 @@ class Workload {
     const std::shared_ptr<Counters> c = counters_;
     ticker_.emplace(2ms, [c] { c->count(c->ticks); });
     ticker_->start();
-    stepper_.emplace(loop.spawn(step_forever(loop, counters_)));
+    stepper_.emplace(
+        loop.spawn(runloop::test::step_forever(loop, 2ms, [c] { c->count(c->task_steps); })));
     // A lambda, not std::thread(f, sender): see tests/plugin (symbol visibility).
     worker_ = std::thread([sender = runloop::RunLoop::sender(), c, this] {
       while (!stop_.load()) {
@@ -140,18 +110,9 @@ class Workload {
     schedule_checked(runloop::RunLoop::current(), 1ms, counters_, &Counters::queued_run);
   }
 
-  // Far timers, a task on a far delay and `burst` sends from each thread: all still pending
-  // when the loop's last deinit() comes, which must destroy them unrun.
+  // Work still pending when the loop's last deinit() comes, which must destroy it unrun.
   static unsigned leave_pending(unsigned burst) {
-    const auto loop = runloop::RunLoop::current();
-    const auto sender = runloop::RunLoop::sender();
-    loop.schedule(std::chrono::hours(1), Tracked()).detach();
-    (void)loop.spawn(hold_tracked(loop, Tracked()));
-    std::thread([&sender, burst] {
-      for (unsigned i = 0; i < burst; ++i) sender.send(Tracked());
-    }).join();
-    for (unsigned i = 0; i < burst; ++i) sender.send(Tracked());
-    return 2 + 2 * burst;
+    return runloop::test::leave_tracked_work(module_counters.pending, burst);
   }
 
   void stop() {

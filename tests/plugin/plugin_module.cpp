@@ -5,8 +5,8 @@
 #include <chrono>
 #include <optional>
 #include <thread>
-#include <utility>
 
+#include "module_work.hpp"
 #include "plugin_api.h"
 #include "runloop/runloop.hpp"
 
@@ -26,8 +26,7 @@ struct Counters {
   std::atomic<std::uint64_t> sends_run{0};
   std::atomic<std::uint64_t> waits_answered{0};
   std::atomic<std::uint64_t> wrong_thread{0};
-  std::atomic<std::uint64_t> pending_ran{0};
-  std::atomic<std::uint64_t> pending_destroyed{0};
+  runloop::test::PendingCounts pending;
   std::atomic<std::uint64_t> sends_refused{0};
   std::atomic<std::uint64_t> task_steps{0};
 };
@@ -42,24 +41,6 @@ void count_on_loop_thread(std::atomic<std::uint64_t>& counter) {
   if (!runloop::RunLoop::is_run_loop_thread()) ++counters.wrong_thread;
   ++counter;
 }
-
-// Work left pending at deinit: counts whether it was destroyed unrun (as it must be) or ran.
-class Tracked {
- public:
-  Tracked() = default;
-  Tracked(Tracked&& other) noexcept : armed_(std::exchange(other.armed_, false)) {}
-  Tracked& operator=(Tracked&&) = delete;
-  ~Tracked() {
-    if (armed_) ++counters.pending_destroyed;
-  }
-  void operator()() {
-    armed_ = false;
-    ++counters.pending_ran;
-  }
-
- private:
-  bool armed_ = true;
-};
 
 // Sends until the loop refuses: that is how it learns of deinit(), as a plugin's audio or
 // network thread would. Every tenth call waits for the loop thread's answer instead.
@@ -87,20 +68,11 @@ PLUGIN_EXPORT const char* plugin_name(void) {
   return PLUGIN_NAME;
 }
 
-// Coroutines live in C++ functions: GCC 12 emits duplicate symbols for a coroutine lambda
-// defined directly inside an extern "C" function (a compiler bug, see README).
-runloop::Task<void> step_forever(runloop::RunLoop loop) {
-  for (;;) {
-    co_await loop.delay(2ms);
-    count_on_loop_thread(counters.task_steps);
-  }
-}
-
-// `tracked` is a parameter, so it lives in the frame from the start: deinit() destroys the
-// frame of a task that has not run yet, too.
-runloop::Task<void> hold_tracked(runloop::RunLoop loop, Tracked tracked) {
-  co_await loop.delay(1h);
-  tracked();
+// Coroutines are made in C++ functions, never inside an extern "C" one: GCC 12 emits duplicate
+// symbols for a coroutine lambda defined directly inside an extern "C" function (a compiler
+// bug, see README).
+runloop::Task<void> count_task_steps(runloop::RunLoop loop) {
+  return runloop::test::step_forever(loop, 2ms, [] { count_on_loop_thread(counters.task_steps); });
 }
 
 PLUGIN_EXPORT int plugin_init(void) {
@@ -127,7 +99,7 @@ PLUGIN_EXPORT int plugin_start_work(void) {
     loop.schedule(2ms, [] { count_on_loop_thread(counters.one_shot_fired); }).detach();
     if (!repeating) repeating.emplace(2ms, [] { count_on_loop_thread(counters.timer_ticks); });
     repeating->start();
-    if (!stepping) stepping.emplace(loop.spawn(step_forever(loop)));
+    if (!stepping) stepping.emplace(loop.spawn(count_task_steps(loop)));
     // A lambda, not std::thread(send_until_refused, sender): GCC gives std::thread's state
     // for a (function, Sender) tuple default visibility even under -fvisibility=hidden, so
     // the module would export a symbol naming runloop::Sender (see README, plugins).
@@ -146,25 +118,16 @@ PLUGIN_EXPORT void plugin_progress(PluginProgress* out) {
   out->sends_run = counters.sends_run;
   out->waits_answered = counters.waits_answered;
   out->wrong_thread = counters.wrong_thread;
-  out->pending_ran = counters.pending_ran;
-  out->pending_destroyed = counters.pending_destroyed;
+  out->pending_ran = counters.pending.ran;
+  out->pending_destroyed = counters.pending.destroyed;
   out->sends_refused = counters.sends_refused;
   out->task_steps = counters.task_steps;
 }
 
 PLUGIN_EXPORT int plugin_leave_pending_work_and_deinit(unsigned burst) {
+  unsigned pending = 0;
   try {
-    const auto loop = runloop::RunLoop::current();
-    const auto sender = runloop::RunLoop::sender();
-    loop.schedule(1h, Tracked()).detach();
-    // A spawned task holding tracked state: deinit aborts it and destroys its frame.
-    (void)loop.spawn(hold_tracked(loop, Tracked()));
-    // Queued in the cross-thread mailbox...
-    std::thread([&sender, burst] {
-      for (unsigned i = 0; i < burst; ++i) sender.send(Tracked());
-    }).join();
-    // ...and in the loop thread's own queue (a send on the loop thread never runs inline).
-    for (unsigned i = 0; i < burst; ++i) sender.send(Tracked());
+    pending = runloop::test::leave_tracked_work(counters.pending, burst);
   } catch (...) {
     return -1;
   }
@@ -173,5 +136,5 @@ PLUGIN_EXPORT int plugin_leave_pending_work_and_deinit(unsigned burst) {
   // Destroyed after deinit(): its cancelled tick belongs to a loop that is gone, harmlessly.
   repeating.reset();
   stepping.reset();
-  return static_cast<int>(2 + 2 * burst);
+  return static_cast<int>(pending);
 }
