@@ -4,10 +4,8 @@
 // runloop; it drives the modules only as such a host would.
 #include <sys/stat.h>
 
-#include <thread>
-
 #include "clap_test_host.hpp"
-#include "fd_test_util.hpp"
+#include "test_host.hpp"
 
 namespace clap_test {
 namespace {
@@ -19,23 +17,12 @@ constexpr unsigned kBurst = 50;
 
 class ClapHost : public ::testing::Test {
  protected:
-  void SetUp() override {
-    fds_before_ = runloop::test::open_fds();
-    threads_before_ = runloop::test::thread_baseline();
-  }
+  void SetUp() override { baseline_.take(); }
   // Nothing of any module is left: no descriptor, no thread.
-  void expect_nothing_left() {
-    EXPECT_EQ(runloop::test::open_fds(), fds_before_);
-    const auto give_up = Clock::now() + 30s;
-    while (runloop::test::threads() > threads_before_ && Clock::now() < give_up) {
-      std::this_thread::yield();
-    }
-    EXPECT_LE(runloop::test::threads(), threads_before_);
-  }
+  void expect_nothing_left() const { baseline_.expect_nothing_left(); }
 
   MainLoop loop;
-  std::size_t fds_before_ = 0;
-  std::size_t threads_before_ = 0;
+  test_host::Baseline baseline_;
 };
 
 TEST_F(ClapHost, PosixFdHostDrivesTwoInstancesAndASecondModuleAndUnloadsOne) {

@@ -6,7 +6,6 @@
 // test's thread. It knows the plugins only through the CLAP ABI (sdk/clap/clap.h) and the
 // test probes (test_plugin_api.h).
 #include <clap/clap.h>
-#include <dlfcn.h>
 #include <gtest/gtest.h>
 #include <poll.h>
 
@@ -17,30 +16,21 @@
 #include <string>
 #include <vector>
 
+#include "test_host.hpp"
 #include "test_plugin_api.h"
 
 namespace clap_test {
 
-using Clock = std::chrono::steady_clock;
+using test_host::Clock;
+using test_host::is_mapped;
 using namespace std::chrono_literals;
-
-inline bool is_mapped(const char* path) {
-  void* handle = dlopen(path, RTLD_NOW | RTLD_NOLOAD);
-  if (handle == nullptr) return false;
-  dlclose(handle);
-  return true;
-}
 
 // One plugin module (.clap) and its entry point.
 class Module {
  public:
-  explicit Module(const char* path) : path_(path) {
-    handle_ = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-    if (handle_ == nullptr) {
-      ADD_FAILURE() << "dlopen(" << path << "): " << dlerror();
-      return;
-    }
-    entry_ = static_cast<const clap_plugin_entry_t*>(dlsym(handle_, "clap_entry"));
+  explicit Module(const char* path) : path_(path), library_(path) {
+    if (!library_.open()) return;
+    entry_ = library_.symbol<const clap_plugin_entry_t*>("clap_entry");
     if (entry_ == nullptr || !entry_->init(path)) {
       ADD_FAILURE() << "no usable clap_entry in " << path;
       entry_ = nullptr;
@@ -48,12 +38,10 @@ class Module {
     }
     factory_ =
         static_cast<const clap_plugin_factory_t*>(entry_->get_factory(CLAP_PLUGIN_FACTORY_ID));
-    progress_ = reinterpret_cast<decltype(progress_)>(dlsym(handle_, "test_clap_progress"));
-    module_progress_ =
-        reinterpret_cast<decltype(module_progress_)>(dlsym(handle_, "test_clap_module_progress"));
-    driver_ = reinterpret_cast<decltype(driver_)>(dlsym(handle_, "test_clap_driver"));
-    leave_pending_ =
-        reinterpret_cast<decltype(leave_pending_)>(dlsym(handle_, "test_clap_leave_pending_work"));
+    progress_ = library_.symbol<decltype(progress_)>("test_clap_progress");
+    module_progress_ = library_.symbol<decltype(module_progress_)>("test_clap_module_progress");
+    driver_ = library_.symbol<decltype(driver_)>("test_clap_driver");
+    leave_pending_ = library_.symbol<decltype(leave_pending_)>("test_clap_leave_pending_work");
   }
   Module(const Module&) = delete;
   Module& operator=(const Module&) = delete;
@@ -68,8 +56,7 @@ class Module {
     if (entry_ != nullptr) entry_->deinit();
     entry_ = nullptr;
     factory_ = nullptr;
-    if (handle_ != nullptr) dlclose(handle_);
-    handle_ = nullptr;
+    library_.close();
   }
 
   TestProgress progress(const clap_plugin_t* plugin) const {
@@ -87,7 +74,7 @@ class Module {
 
  private:
   const char* path_;
-  void* handle_ = nullptr;
+  test_host::Library library_;
   const clap_plugin_entry_t* entry_ = nullptr;
   const clap_plugin_factory_t* factory_ = nullptr;
   void (*progress_)(const clap_plugin_t*, TestProgress*) = nullptr;
@@ -110,10 +97,8 @@ class Instance {
     int fd;
     clap_posix_fd_flags_t flags;
   };
-  struct HostTimer {
+  struct HostTimer : test_host::TimerSchedule {
     clap_id id;
-    std::chrono::milliseconds period;
-    Clock::time_point next;
   };
 
   Instance(const Module& module, Offer offer) : offer_(offer) {
@@ -184,7 +169,7 @@ class Instance {
     // Like hosts that allow no more than ~30 Hz.
     const auto period = std::chrono::milliseconds(std::max<uint32_t>(period_ms, 30));
     *id = self.next_timer_id_++;
-    self.timers_.push_back({*id, period, Clock::now() + period});
+    self.timers_.push_back({{period, Clock::now() + period}, *id});
     return true;
   }
   static bool unregister_timer(const clap_host_t* host, clap_id id) {
@@ -226,8 +211,7 @@ class MainLoop {
       }
       for (const Instance::HostTimer& timer : instance->timers()) wake = std::min(wake, timer.next);
     }
-    const auto wait = std::chrono::ceil<std::chrono::milliseconds>(wake - Clock::now());
-    ::poll(polled.data(), polled.size(), static_cast<int>(std::max<long>(wait.count(), 0)));
+    test_host::poll_until(polled, wake);
     for (std::size_t i = 0; i < polled.size(); ++i) {
       if ((polled[i].revents & (POLLIN | POLLERR | POLLHUP)) == 0) continue;
       const clap_plugin_t* plugin = owners[i]->plugin();
@@ -240,8 +224,7 @@ class MainLoop {
     const auto now = Clock::now();
     for (Instance* instance : instances_) {
       for (Instance::HostTimer& timer : instance->timers()) {
-        if (timer.next > now) continue;
-        timer.next = now + timer.period;
+        if (!timer.take_due(now)) continue;
         const clap_plugin_t* plugin = instance->plugin();
         const auto* ext = static_cast<const clap_plugin_timer_support_t*>(
             plugin->get_extension(plugin, CLAP_EXT_TIMER_SUPPORT));
@@ -252,18 +235,8 @@ class MainLoop {
     }
   }
 
-  bool iterate_until(const std::function<bool()>& done, std::chrono::seconds timeout = 30s) {
-    const auto give_up = Clock::now() + timeout;
-    while (!done()) {
-      if (Clock::now() > give_up) return false;
-      iterate();
-    }
-    return true;
-  }
-
-  void iterate_for(std::chrono::milliseconds duration) {
-    const auto until = Clock::now() + duration;
-    while (Clock::now() < until) iterate();
+  bool iterate_until(const std::function<bool()>& done) {
+    return test_host::iterate_until([this] { iterate(); }, done);
   }
 
  private:

@@ -16,25 +16,24 @@
 
 #include "clap_test_host.hpp"
 #include "fd_test_util.hpp"
+#include "test_host.hpp"
 #include "vst3_test_host.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
+
+// One blocking iteration of GLib's default context: the fixture's heartbeat bounds its wait.
+void glib_iterate() {
+  g_main_context_iteration(nullptr, TRUE);
+}
 
 bool glib_iterate_until(const std::function<bool()>& done) {
-  const auto give_up = Clock::now() + 30s;
-  while (!done()) {
-    if (Clock::now() > give_up) return false;
-    g_main_context_iteration(nullptr, TRUE);
-  }
-  return true;
+  return test_host::iterate_until(glib_iterate, done);
 }
 
 void glib_iterate_for(std::chrono::milliseconds duration) {
-  const auto until = Clock::now() + duration;
-  while (Clock::now() < until) g_main_context_iteration(nullptr, TRUE);
+  test_host::iterate_for(glib_iterate, duration);
 }
 
 // The IRunLoop of a GLib host: one GLib source per registration. Like Ardour's, it does not

@@ -5,10 +5,10 @@
 #include <poll.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <functional>
-#include <thread>
 
-#include "fd_test_util.hpp"
+#include "test_host.hpp"
 #include "vst3_test_host.hpp"
 
 namespace vst3_test {
@@ -23,8 +23,7 @@ class ReaperStyleRunLoop : public Frame {
     for (const Handler& h : handlers()) polled.push_back({h.fd, POLLIN, 0});
     Clock::time_point wake = Clock::now() + max_wait;
     for (const HostTimer& timer : timers()) wake = std::min(wake, timer.next);
-    const auto wait = std::chrono::ceil<std::chrono::milliseconds>(wake - Clock::now());
-    ::poll(polled.data(), polled.size(), static_cast<int>(std::max<long>(wait.count(), 0)));
+    test_host::poll_until(polled, wake);
     const std::vector<Handler> current = handlers();  // a handler may unregister
     for (const Handler& h : current) {
       ++fd_calls;
@@ -32,22 +31,15 @@ class ReaperStyleRunLoop : public Frame {
     }
     const auto now = Clock::now();
     for (HostTimer& timer : timers()) {
-      if (timer.next > now) continue;
-      timer.next = now + timer.period;
+      if (!timer.take_due(now)) continue;
       timer.handler->onTimer();
     }
   }
   bool iterate_until(const std::function<bool()>& done) {
-    const auto give_up = Clock::now() + 30s;
-    while (!done()) {
-      if (Clock::now() > give_up) return false;
-      iterate();
-    }
-    return true;
+    return test_host::iterate_until([this] { iterate(); }, done);
   }
   void iterate_for(std::chrono::milliseconds duration) {
-    const auto until = Clock::now() + duration;
-    while (Clock::now() < until) iterate();
+    test_host::iterate_for([this] { iterate(); }, duration);
   }
 
   long fd_calls = 0;
@@ -64,22 +56,13 @@ class Vst3Host : public ::testing::TestWithParam<bool> {
         module.destroy_controller(controller);
       }
     }
-    fds_before_ = runloop::test::open_fds();
-    threads_before_ = runloop::test::thread_baseline();
+    baseline_.take();
   }
-  void expect_nothing_left() {
-    EXPECT_EQ(runloop::test::open_fds(), fds_before_);
-    const auto give_up = Clock::now() + 30s;
-    while (runloop::test::threads() > threads_before_ && Clock::now() < give_up) {
-      std::this_thread::yield();
-    }
-    EXPECT_LE(runloop::test::threads(), threads_before_);
-  }
+  void expect_nothing_left() const { baseline_.expect_nothing_left(); }
   bool host_driven() const { return GetParam(); }
 
   ReaperStyleRunLoop frame;
-  std::size_t fds_before_ = 0;
-  std::size_t threads_before_ = 0;
+  test_host::Baseline baseline_;
 };
 
 constexpr unsigned kQueued = 20;

@@ -3,48 +3,36 @@
 // The host side of the VST3 tests: the plugin module loader and an IPlugFrame that also is
 // the host's Steinberg::Linux::IRunLoop (hosts implement it on the frame they hand the view).
 // Which loop runs the registrations is up to the subclass: a poll() loop, or GLib.
-#include <dlfcn.h>
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <chrono>
 #include <vector>
 
 #include "pluginterfaces/gui/iplugview.h"
+#include "test_host.hpp"
 #include "test_plugin_api.h"
 
 namespace vst3_test {
 
-using Clock = std::chrono::steady_clock;
+using test_host::Clock;
+using test_host::is_mapped;
 using namespace std::chrono_literals;
 using namespace Steinberg;
-
-inline bool is_mapped(const char* path) {
-  void* handle = dlopen(path, RTLD_NOW | RTLD_NOLOAD);
-  if (handle == nullptr) return false;
-  dlclose(handle);
-  return true;
-}
 
 // One plugin module: ModuleEntry() on load, ModuleExit() before dlclose.
 class Module {
  public:
-  explicit Module(const char* path) {
-    handle_ = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-    if (handle_ == nullptr) {
-      ADD_FAILURE() << "dlopen(" << path << "): " << dlerror();
-      return;
-    }
-    auto entry = reinterpret_cast<bool (*)(void*)>(dlsym(handle_, "ModuleEntry"));
-    exit_ = reinterpret_cast<bool (*)()>(dlsym(handle_, "ModuleExit"));
-    create_ = reinterpret_cast<decltype(create_)>(dlsym(handle_, "vst3_test_create_controller"));
-    destroy_ = reinterpret_cast<decltype(destroy_)>(dlsym(handle_, "vst3_test_destroy_controller"));
-    view_ = reinterpret_cast<decltype(view_)>(dlsym(handle_, "vst3_test_create_view"));
-    queue_ = reinterpret_cast<decltype(queue_)>(dlsym(handle_, "vst3_test_queue_work"));
-    progress_ = reinterpret_cast<decltype(progress_)>(dlsym(handle_, "vst3_test_progress"));
-    module_progress_ =
-        reinterpret_cast<decltype(module_progress_)>(dlsym(handle_, "vst3_test_module_progress"));
-    if (entry == nullptr || exit_ == nullptr || !entry(handle_)) {
+  explicit Module(const char* path) : library_(path) {
+    if (!library_.open()) return;
+    auto entry = library_.symbol<bool (*)(void*)>("ModuleEntry");
+    exit_ = library_.symbol<bool (*)()>("ModuleExit");
+    create_ = library_.symbol<decltype(create_)>("vst3_test_create_controller");
+    destroy_ = library_.symbol<decltype(destroy_)>("vst3_test_destroy_controller");
+    view_ = library_.symbol<decltype(view_)>("vst3_test_create_view");
+    queue_ = library_.symbol<decltype(queue_)>("vst3_test_queue_work");
+    progress_ = library_.symbol<decltype(progress_)>("vst3_test_progress");
+    module_progress_ = library_.symbol<decltype(module_progress_)>("vst3_test_module_progress");
+    if (entry == nullptr || exit_ == nullptr || !entry(library_.handle())) {
       ADD_FAILURE() << "no usable ModuleEntry in " << path;
       exit_ = nullptr;
     }
@@ -57,8 +45,7 @@ class Module {
   void unload() {
     if (exit_ != nullptr) exit_();
     exit_ = nullptr;
-    if (handle_ != nullptr) dlclose(handle_);
-    handle_ = nullptr;
+    library_.close();
   }
 
   void* create_controller(bool host_driven, bool start_work) const {
@@ -79,7 +66,7 @@ class Module {
   }
 
  private:
-  void* handle_ = nullptr;
+  test_host::Library library_;
   bool (*exit_)() = nullptr;
   void* (*create_)(int, int) = nullptr;
   void (*destroy_)(void*) = nullptr;
@@ -97,10 +84,8 @@ class Frame : public IPlugFrame, public Linux::IRunLoop {
     Linux::IEventHandler* handler;
     int fd;
   };
-  struct HostTimer {
+  struct HostTimer : test_host::TimerSchedule {
     Linux::ITimerHandler* handler;
-    std::chrono::milliseconds period;
-    Clock::time_point next;
   };
 
   virtual ~Frame() = default;
@@ -144,7 +129,7 @@ class Frame : public IPlugFrame, public Linux::IRunLoop {
     if (handler == nullptr || milliseconds == 0) return kInvalidArgument;
     handler->addRef();
     const auto period = std::chrono::milliseconds(milliseconds);
-    timers_.push_back({handler, period, Clock::now() + period});
+    timers_.push_back({{period, Clock::now() + period}, handler});
     on_timer_registered(timers_.back());
     return kResultOk;
   }
