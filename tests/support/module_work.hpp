@@ -51,6 +51,11 @@ inline Task<void> hold_tracked(RunLoop loop, Tracked tracked) {
   tracked();
 }
 
+// Internal linkage, unlike the rest: GCC gives the std::thread state instantiated over a
+// lambda of an inline function default visibility even under -fvisibility=hidden, so a module
+// would export it for another to bind to (tests/plugin/module_symbols_test.cpp).
+namespace {
+
 // Leaves tracked work on the calling thread's loop, all of it still pending when that loop's
 // last deinit() comes: a far timer, a task suspended on a far delay, and `burst` sends from
 // another thread (the cross-thread mailbox) and `burst` from the loop thread (its own queue:
@@ -66,5 +71,7 @@ inline unsigned leave_tracked_work(PendingCounts& counts, unsigned burst) {
   for (unsigned i = 0; i < burst; ++i) sender.send(Tracked(counts));
   return 2 + 2 * burst;
 }
+
+}  // namespace
 
 }  // namespace runloop::test
