@@ -14,22 +14,23 @@ namespace {
 
 constexpr std::align_val_t kLine{64};
 
-template <class T>
+enum class Access { read, write };
+
+template <Access access, class T>
 void prefetch_line(const T* address) noexcept {
 #if defined(__GNUC__) || defined(__clang__)
-  __builtin_prefetch(address);
+  __builtin_prefetch(address, access == Access::write ? 1 : 0);
 #else
   (void)address;
 #endif
 }
 
-template <class T>
-void prefetch_line_for_write(const T* address) noexcept {
-#if defined(__GNUC__) || defined(__clang__)
-  __builtin_prefetch(address, 1);
-#else
-  (void)address;
-#endif
+// The three places a slot's timer lives: its cell, its sequence, its generation.
+template <Access access, class Chunk>
+void prefetch_slot(const Chunk& c, std::uint32_t index, std::size_t cell_bytes) noexcept {
+  prefetch_line<access>(c.cells + std::size_t{index} * cell_bytes);
+  prefetch_line<access>(&c.sequences[index]);
+  prefetch_line<access>(&c.generations[index]);
 }
 
 }  // namespace
@@ -132,10 +133,7 @@ std::uint32_t TimerStore::allocate(const Callback& callback) {
 }
 
 void TimerStore::prefetch_fill(std::uint32_t slot) const noexcept {
-  const Chunk& c = chunk(slot);
-  prefetch_line_for_write(c.cells + std::size_t{slot & kChunkMask} * kCell);
-  prefetch_line_for_write(&c.sequences[slot & kChunkMask]);
-  prefetch_line_for_write(&c.generations[slot & kChunkMask]);
+  prefetch_slot<Access::write>(chunk(slot), slot & kChunkMask, kCell);
 }
 
 std::uint32_t TimerStore::fill(std::uint32_t slot, Callback&& callback,
@@ -176,10 +174,7 @@ void TimerStore::release(std::uint32_t slot) noexcept {
 }
 
 void TimerStore::prefetch(std::uint32_t slot) const noexcept {
-  const Chunk& c = chunk(slot);
-  prefetch_line(c.cells + std::size_t{slot & kChunkMask} * kCell);
-  prefetch_line(&c.sequences[slot & kChunkMask]);
-  prefetch_line(&c.generations[slot & kChunkMask]);
+  prefetch_slot<Access::read>(chunk(slot), slot & kChunkMask, kCell);
 }
 
 }  // namespace runloop::detail
